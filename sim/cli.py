@@ -1,0 +1,52 @@
+"""The ``roamsim`` command line: ``main(argv) -> exit code``.
+
+Exit codes shared by every verb: 0 success, 1 the check or run found a problem, 2 usage error or
+unreadable input (always a one-line message on stderr, never a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from sim import __version__
+from sim.commands import ocpi_validate
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser (one sub-command per verb)."""
+    parser = argparse.ArgumentParser(
+        prog="roamsim",
+        description="Simulate an EV-charging roaming network speaking real OCPI 2.1.1 and 2.2.1.",
+    )
+    parser.add_argument("--version", action="version", version=f"roamsim {__version__}")
+    verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
+
+    ocpi = verbs.add_parser("ocpi", help="work with OCPI messages and objects")
+    ocpi_verbs = ocpi.add_subparsers(dest="ocpi_verb", metavar="ACTION", required=True)
+    ocpi_validate.add_parser(ocpi_verbs)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return its exit code (``sys.exit`` is left to the caller)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_request:  # argparse has already printed usage and the reason
+        return int(exit_request.code) if isinstance(exit_request.code, int) else EXIT_USAGE
+    try:
+        result: int = args.handler(args)
+    except KeyboardInterrupt:
+        print("roamsim: interrupted", file=sys.stderr)
+        return 130
+    return result
+
+
+def entry_point() -> None:
+    """Console-script wrapper around ``main``."""
+    sys.exit(main())

@@ -1,0 +1,46 @@
+"""JSON as it travels between OCPI parties: numbers are exact Decimals, output is deterministic.
+
+``loads`` turns every JSON number with a fraction or exponent into ``Decimal`` (integers stay
+``int``), so ``0.1`` never becomes ``0.1000000000000000055…``.  ``dumps`` writes Decimals back as
+plain JSON numbers (``2.00`` stays ``2.00``), keeps key order and uses no whitespace, so the same
+object always gives the same bytes — the message trace depends on that.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal
+from typing import Any
+
+# Decimals are smuggled through the fast C encoder as NUL-delimited strings and unquoted afterwards.
+# OCPI strings can never contain NUL (control characters are rejected by every string type).
+_DECIMAL_MARK = re.compile(r'"\\u0000(-?[0-9]+(?:\.[0-9]+)?)\\u0000"')
+
+
+def _encode_special(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"{value} cannot be written as a JSON number")
+        return "\0" + format(value, "f") + "\0"
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def dumps(value: Any, *, indent: int | None = None) -> str:
+    """Serialise to JSON with Decimals as exact numbers (compact unless ``indent`` is given)."""
+    separators = (",", ":") if indent is None else (",", ": ")
+    text = json.dumps(
+        value, default=_encode_special, ensure_ascii=False, separators=separators, indent=indent, allow_nan=False
+    )
+    return _DECIMAL_MARK.sub(r"\1", text)
+
+
+def loads(text: str | bytes) -> Any:
+    """Parse JSON with non-integer numbers as ``Decimal``; raises ``ValueError`` on invalid JSON."""
+    return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")

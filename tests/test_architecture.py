@@ -1,0 +1,36 @@
+"""Rules of the code base that a change could silently break."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_importing_sim_and_its_cli_never_loads_qt() -> None:
+    probe = (
+        "import sys, sim, sim.cli, sim.ocpi.validation, sim.ocpi.v211, sim.ocpi.v221;"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'shiboken6', 'app'));"
+        "print(','.join(loaded))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, check=True)
+    assert result.stdout.strip() == ""
+
+
+def test_sim_sources_do_not_mention_qt_or_the_gui_package() -> None:
+    offenders = [
+        str(path.relative_to(REPO))
+        for path in (REPO / "sim").rglob("*.py")
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.lstrip().startswith(("import ", "from ")) and ("PySide6" in line or line.split()[1].startswith("app"))
+    ]
+    assert offenders == []
+
+
+def test_python_m_sim_runs_the_cli() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "sim", "--version"], capture_output=True, text=True, cwd=REPO, check=True
+    )
+    assert result.stdout.startswith("roamsim ")
