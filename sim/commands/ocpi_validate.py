@@ -31,8 +31,7 @@ def add_parser(subparsers: Any) -> None:
         "--type",
         default="auto",
         metavar="auto|TYPE",
-        help="spec class name (Location, EVSE, Session, CDR, Tariff, Token, Credentials, Hours, ...); "
-        "default: detect",
+        help="spec class name (Location, EVSE, Session, CDR, Tariff, Token, Credentials, Hours, ...); default: detect",
     )
     parser.add_argument("--strict", action="store_true", help="treat unknown fields as errors")
     parser.add_argument("--format", choices=["text", "json"], default="text")

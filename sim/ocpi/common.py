@@ -101,8 +101,8 @@ class Text:
             if compiled is not None and not compiled.fullmatch(value):
                 raise PydanticCustomError(
                     "ocpi_string_pattern",
-                    "{value!r} is not {hint}",
-                    {"value": value, "hint": self.pattern_hint or f"matching {self.pattern}"},
+                    "{value} is not {hint}",
+                    {"value": repr(value), "hint": self.pattern_hint or f"matching {self.pattern}"},
                 )
             return value
 
