@@ -28,9 +28,7 @@ from sim.ocpi.wirejson import dumps, loads
 
 V211, V221 = OCPIVersion.V2_1_1, OCPIVersion.V2_2_1
 
-aware_times = st.datetimes(
-    min_value=datetime(1970, 1, 1), max_value=datetime(9999, 12, 31), timezones=st.just(UTC)
-)
+aware_times = st.datetimes(min_value=datetime(1970, 1, 1), max_value=datetime(9999, 12, 31), timezones=st.just(UTC))
 
 
 class Stamped211(OCPIModel):

@@ -47,9 +47,7 @@ def test_221_header_is_read_as_base64_first_then_raw() -> None:
 
 def test_raw_token_from_a_221_peer_is_accepted_and_noted() -> None:
     readings = read_authorization("Token ebf3b399-779f-4497-9b9d-ac6ad3cc44d2", V221)
-    assert [(r.token, r.encoding) for r in readings] == [
-        ("ebf3b399-779f-4497-9b9d-ac6ad3cc44d2", TokenEncoding.RAW)
-    ]
+    assert [(r.token, r.encoding) for r in readings] == [("ebf3b399-779f-4497-9b9d-ac6ad3cc44d2", TokenEncoding.RAW)]
     assert "raw credentials token" in (raw_token_note(readings[0], V221) or "")
     assert raw_token_note(readings[0], V211) is None
 
