@@ -19,10 +19,12 @@ Everything here is about the *wire contract*: how a value must look in a JSON bo
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
+from types import ModuleType
 from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Strict
@@ -299,6 +301,21 @@ LANGUAGE = Text(
 )
 
 
+def collect_model_classes(modules: Iterable[ModuleType]) -> list[type[OCPIModel]]:
+    """Every OCPIModel class named in the modules' ``__all__``, in module order, each once.
+
+    A version package lists its modules in type-detection priority, so this order is the order in
+    which ``roamsim ocpi validate`` tries the classes.
+    """
+    found: list[type[OCPIModel]] = []
+    for module in modules:
+        for name in module.__all__:
+            candidate = getattr(module, name)
+            if isinstance(candidate, type) and issubclass(candidate, OCPIModel) and candidate not in found:
+                found.append(candidate)
+    return found
+
+
 def case_fold(identifier: str) -> str:
     """Key for comparing CiString identifiers (case-insensitive, original spelling kept elsewhere)."""
     return identifier.casefold()
@@ -322,6 +339,7 @@ __all__ = [
     "PatchModel",
     "Text",
     "case_fold",
+    "collect_model_classes",
     "dumps",
     "format_datetime",
     "parse_datetime",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from sim.ocpi.common import OCPIModel
+from sim.ocpi.common import OCPIModel, collect_model_classes
 from sim.ocpi.v211 import (
     cdrs,
     commands,
@@ -35,14 +35,8 @@ MODULES: tuple[ModuleType, ...] = (
 
 
 def model_classes() -> list[type[OCPIModel]]:
-    """Every OCPIModel class named in the modules' ``__all__``, in ``MODULES`` order, each once."""
-    found: list[type[OCPIModel]] = []
-    for module in MODULES:
-        for name in module.__all__:
-            candidate = getattr(module, name)
-            if isinstance(candidate, type) and issubclass(candidate, OCPIModel) and candidate not in found:
-                found.append(candidate)
-    return found
+    """Every wire-object class of this version, in ``MODULES`` (detection priority) order."""
+    return collect_model_classes(MODULES)
 
 
 __all__ = [  # noqa: RUF022 - module order is meaningful

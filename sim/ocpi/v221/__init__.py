@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from sim.ocpi.common import OCPIModel
+from sim.ocpi.common import OCPIModel, collect_model_classes
 from sim.ocpi.v221 import (
     cdrs,
     chargingprofiles,
@@ -39,14 +39,8 @@ MODULES: tuple[ModuleType, ...] = (
 
 
 def model_classes() -> list[type[OCPIModel]]:
-    """Every OCPIModel subclass named in the ``__all__`` of each module of ``MODULES``, each once."""
-    found: list[type[OCPIModel]] = []
-    for module in MODULES:
-        for name in module.__all__:
-            obj = getattr(module, name)
-            if isinstance(obj, type) and issubclass(obj, OCPIModel) and obj not in found:
-                found.append(obj)
-    return found
+    """Every wire-object class of this version, in ``MODULES`` (detection priority) order."""
+    return collect_model_classes(MODULES)
 
 
 __all__ = ["MODULES", "model_classes"]
