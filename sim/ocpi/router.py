@@ -1,0 +1,362 @@
+"""A party's OCPI server: an endpoint registry that turns an ``httpx.Request`` into an ``httpx.Response``.
+
+``Router.add(method, template, handler, ...)`` registers an endpoint; templates name path parameters
+in braces (``/ocpi/2.2.1/receiver/locations/{country_code}/{party_id}/{location_id}``) and
+``{name:path}`` takes the rest of the path.  ``Router.dispatch`` does what every OCPI server must
+do before and after the module logic:
+
+* 404 for a path with no endpoint, 405 for a method the endpoint does not have;
+* authentication through the party's ``authenticate`` callback (401 when it fails);
+* the body parsed as JSON with exact decimals (400 when it is not JSON);
+* ``OCPIError`` raised by a handler → the envelope with its OCPI code and HTTP status; a body that
+  does not validate → 2001 naming every bad field; any other exception → HTTP 500 / 3000, so a bug
+  in one handler never takes the party down;
+* the response envelope with the simulated time, and in 2.2.1 the echoed ``X-Request-ID`` /
+  ``X-Correlation-ID`` and, on functional modules, the routing headers with TO and FROM swapped.
+
+Handlers run in zero simulated time.  What the router learned (module, version, notes such as "raw
+token accepted") travels back in ``response.extensions`` for the recording transport.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol, TypeVar
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from sim.ocpi.common import OCPIVersion
+from sim.ocpi.envelope import envelope
+from sim.ocpi.headers import (
+    CONTENT_TYPE_JSON,
+    X_REQUEST_ID,
+    MessageIdHeaders,
+    RoutingHeaders,
+    uses_routing_headers,
+)
+from sim.ocpi.status import (
+    InvalidJSON,
+    InvalidOrMissingParameters,
+    MethodNotAllowed,
+    NotFound,
+    OCPIError,
+    OCPIStatus,
+)
+from sim.ocpi.wirejson import dumps, loads
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+EXT_MODULE = "roamsim.module"
+EXT_VERSION = "roamsim.version"
+EXT_NOTES = "roamsim.notes"
+EXT_OCPI_STATUS = "roamsim.ocpi_status"
+
+
+class Auth(StrEnum):
+    """Which credentials an endpoint accepts."""
+
+    NONE = "none"
+    """No token needed (the simulator's own callback URLs that carry a secret in the path)."""
+    TOKEN = "token"
+    """A registered peer's token (B or C)."""
+    TOKEN_OR_A = "token_or_a"
+    """Also the out-of-band token A: only versions and credentials endpoints."""
+
+
+@dataclass
+class AuthResult:
+    """Who is calling: the party's connection object for the peer (or None for token A)."""
+
+    peer: Any
+    token: str
+    notes: list[str] = field(default_factory=list)
+
+
+class Authenticator(Protocol):
+    """The party's check of the Authorization header; raises ``Unauthorized``."""
+
+    def __call__(self, request: httpx.Request, version: OCPIVersion | None, allow_token_a: bool) -> AuthResult: ...
+
+
+@dataclass
+class OCPIRequest:
+    """What a handler gets: the HTTP request plus everything the router worked out."""
+
+    http: httpx.Request
+    path_params: dict[str, str]
+    version: OCPIVersion | None
+    module: str
+    auth: AuthResult | None
+    notes: list[str] = field(default_factory=list)
+    _json: Any = None
+    _json_read: bool = False
+
+    @property
+    def method(self) -> str:
+        """HTTP method."""
+        return self.http.method
+
+    @property
+    def query(self) -> dict[str, str]:
+        """Query parameters (last value wins)."""
+        return dict(self.http.url.params)
+
+    @property
+    def peer(self) -> Any:
+        """The authenticated peer's connection (None when unauthenticated or token A)."""
+        return self.auth.peer if self.auth else None
+
+    @property
+    def routing(self) -> RoutingHeaders | None:
+        """The 2.2.1 routing headers of the request, if any."""
+        return RoutingHeaders.from_headers(self.http.headers)
+
+    @property
+    def ids(self) -> MessageIdHeaders | None:
+        """The 2.2.1 message ids of the request, if any."""
+        return MessageIdHeaders.from_headers(self.http.headers)
+
+    def json(self) -> Any:
+        """The body parsed as JSON (numbers with fractions as Decimal); ``InvalidJSON`` if it is not."""
+        if not self._json_read:
+            content = self.http.content
+            if not content:
+                raise InvalidOrMissingParameters("request body missing")
+            try:
+                self._json = loads(content)
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise InvalidJSON(f"request body is not valid JSON: {exc}") from None
+            self._json_read = True
+        return self._json
+
+    def model(self, cls: type[ModelT]) -> ModelT:
+        """The body validated as ``cls``; ``InvalidOrMissingParameters`` (2001) lists every problem."""
+        return validate_body(cls, self.json())
+
+
+def validate_body(cls: type[ModelT], data: Any) -> ModelT:
+    """Validate ``data`` as ``cls`` or raise 2001 with a readable list of the bad fields."""
+    try:
+        return cls.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidOrMissingParameters(describe_validation_error(cls.__name__, exc)) from None
+
+
+def describe_validation_error(type_name: str, error: ValidationError) -> str:
+    """``invalid Location: country: ...; evses[0].status: ...`` — short enough for a status_message."""
+    parts = []
+    for detail in error.errors(include_url=False)[:8]:
+        path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in detail["loc"]).lstrip(".")
+        message = "required field missing" if detail["type"] == "missing" else str(detail["msg"])
+        parts.append(f"{path or '(body)'}: {message.removeprefix('Value error, ')}")
+    more = error.error_count() - len(parts)
+    suffix = f"; and {more} more" if more > 0 else ""
+    return f"invalid {type_name}: " + "; ".join(parts) + suffix
+
+
+@dataclass
+class OCPIReply:
+    """What a handler returns: envelope content, HTTP status and extra headers."""
+
+    data: Any = None
+    status: int = OCPIStatus.SUCCESS
+    message: str | None = None
+    http_status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    include_data: bool = True
+    routing: RoutingHeaders | None = None
+
+
+@dataclass
+class PassThrough:
+    """A reply that relays another party's response (a hub forwarding a request)."""
+
+    response: httpx.Response
+
+
+Handler = Callable[[OCPIRequest], OCPIReply | PassThrough]
+
+
+@dataclass(frozen=True)
+class Route:
+    """One registered endpoint."""
+
+    method: str
+    template: str
+    pattern: re.Pattern[str]
+    handler: Handler
+    module: str
+    version: OCPIVersion | None
+    auth: Auth
+
+
+def compile_template(template: str) -> re.Pattern[str]:
+    """``/a/{x}/{rest:path}`` → a regex with named groups (one segment, or the rest of the path)."""
+    parts = []
+    for segment in template.strip("/").split("/"):
+        match = re.fullmatch(r"\{(\w+)(:path)?\}", segment)
+        if match is None:
+            parts.append(re.escape(segment))
+        elif match.group(2):
+            parts.append(f"(?P<{match.group(1)}>.+)")
+        else:
+            parts.append(f"(?P<{match.group(1)}>[^/]+)")
+    return re.compile("/" + "/".join(parts) + "/?")
+
+
+class Router:
+    """The endpoint registry of one party (see the module docstring)."""
+
+    def __init__(self, *, authenticate: Authenticator, clock: Callable[[], datetime], owner: str) -> None:
+        self._authenticate = authenticate
+        self._clock = clock
+        self.owner = owner
+        self._routes: list[Route] = []
+
+    @property
+    def routes(self) -> list[Route]:
+        """Registered endpoints in registration order."""
+        return list(self._routes)
+
+    def add(
+        self,
+        method: str,
+        template: str,
+        handler: Handler,
+        *,
+        module: str,
+        version: OCPIVersion | None,
+        auth: Auth = Auth.TOKEN,
+    ) -> None:
+        """Register ``handler`` for ``method`` on the path ``template``."""
+        self._routes.append(Route(method.upper(), template, compile_template(template), handler, module, version, auth))
+
+    def match(self, method: str, path: str) -> tuple[Route, dict[str, str]]:
+        """The route for a request; ``NotFound`` / ``MethodNotAllowed`` otherwise."""
+        allowed = []
+        for route in self._routes:
+            found = route.pattern.fullmatch(path)
+            if found is None:
+                continue
+            if route.method == method.upper():
+                return route, found.groupdict()
+            allowed.append(route.method)
+        if allowed:
+            raise MethodNotAllowed(f"{method.upper()} is not supported on {path} (allowed: {', '.join(allowed)})")
+        raise NotFound(f"no OCPI endpoint at {path}")
+
+    def dispatch(self, request: httpx.Request) -> httpx.Response:
+        """Handle one request completely and return the response (never raises)."""
+        route: Route | None = None
+        ocpi_request: OCPIRequest | None = None
+        try:
+            route, params = self.match(request.method, request.url.path)
+            auth = None
+            if route.auth is not Auth.NONE:
+                auth = self._authenticate(request, route.version, route.auth is Auth.TOKEN_OR_A)
+            ocpi_request = OCPIRequest(request, params, route.version, route.module, auth)
+            if auth is not None:
+                ocpi_request.notes.extend(auth.notes)
+            reply = route.handler(ocpi_request)
+        except OCPIError as error:
+            reply = OCPIReply(status=error.status, message=error.message, http_status=error.http_status)
+        except Exception as exc:  # a handler bug must not take the party down; it shows up as 3000
+            reply = OCPIReply(
+                status=OCPIStatus.SERVER_ERROR,
+                message=f"internal error in {self.owner}: {type(exc).__name__}: {exc}",
+                http_status=500,
+            )
+        return self._respond(request, route, ocpi_request, reply)
+
+    def _respond(
+        self,
+        request: httpx.Request,
+        route: Route | None,
+        ocpi_request: OCPIRequest | None,
+        reply: OCPIReply | PassThrough,
+    ) -> httpx.Response:
+        version = route.version if route and route.version else OCPIVersion.V2_2_1
+        module = route.module if route else None
+        notes = ocpi_request.notes if ocpi_request else []
+        ids = MessageIdHeaders.from_headers(request.headers)
+        if isinstance(reply, PassThrough):
+            headers = {k: v for k, v in reply.response.headers.items() if k.lower() not in _HOP_HEADERS}
+            if ids is not None:
+                headers[X_REQUEST_ID] = ids.request_id
+            return _response(
+                reply.response.status_code,
+                reply.response.content,
+                headers,
+                request,
+                module,
+                version,
+                notes,
+                reply.response.extensions.get(EXT_OCPI_STATUS),
+            )
+        body = envelope(
+            reply.data,
+            timestamp=self._clock(),
+            version=version,
+            status=reply.status,
+            message=reply.message,
+            include_data=reply.include_data,
+        )
+        headers = {"Content-Type": CONTENT_TYPE_JSON}
+        if version is OCPIVersion.V2_2_1 and ids is not None:
+            headers.update(ids.to_headers())
+        if module is not None and uses_routing_headers(module, version):
+            routing = reply.routing
+            incoming = RoutingHeaders.from_headers(request.headers)
+            if routing is None and incoming is not None and incoming.to is not None:
+                routing = incoming.reply()
+            if routing is not None:
+                headers.update(routing.to_headers())
+        headers.update(reply.headers)
+        content = dumps(body).encode("utf-8")
+        return _response(reply.http_status, content, headers, request, module, version, notes, int(reply.status))
+
+
+_HOP_HEADERS = frozenset({"content-length", "transfer-encoding", "connection"})
+
+
+def _response(
+    status: int,
+    content: bytes,
+    headers: dict[str, str],
+    request: httpx.Request,
+    module: str | None,
+    version: OCPIVersion,
+    notes: list[str],
+    ocpi_status: int | None,
+) -> httpx.Response:
+    response = httpx.Response(status, content=content, headers=headers, request=request)
+    response.extensions[EXT_MODULE] = module
+    response.extensions[EXT_VERSION] = version.value
+    response.extensions[EXT_NOTES] = tuple(notes)
+    response.extensions[EXT_OCPI_STATUS] = ocpi_status
+    return response
+
+
+__all__ = [
+    "EXT_MODULE",
+    "EXT_NOTES",
+    "EXT_OCPI_STATUS",
+    "EXT_VERSION",
+    "Auth",
+    "AuthResult",
+    "Authenticator",
+    "Handler",
+    "OCPIReply",
+    "OCPIRequest",
+    "PassThrough",
+    "Route",
+    "Router",
+    "compile_template",
+    "describe_validation_error",
+    "validate_body",
+]

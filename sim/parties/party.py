@@ -1,0 +1,347 @@
+"""``Party``: one OCPI platform — its identity, its server (a Router) and its client side.
+
+A party serves the Versions, version details and Credentials endpoints for every version it
+supports (see ``registration``); role classes (CPO, eMSP, Hub) add their module interfaces with
+``serve``.  Outbound messages go through ``call`` (a SimPy sub-process that waits the link latency
+on simulated time, there and back) or ``send_now`` (zero simulated time, for the requests a handler
+must make while answering, such as the credentials callback or a hub's forwarding).
+
+Paths: ``/ocpi/versions``, ``/ocpi/{version}`` (details), ``/ocpi/{version}/credentials`` and
+``/ocpi/{version}/{sender|receiver}/{module}/...`` for module interfaces.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Generator, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import httpx
+import simpy
+from pydantic import BaseModel, ValidationError
+
+from sim.bus import EventBus
+from sim.clock import SimClock
+from sim.net.network import Network
+from sim.net.recording import EXT_LATENCY
+from sim.ocpi.common import OCPIVersion
+from sim.ocpi.envelope import wire_data
+from sim.ocpi.headers import (
+    AUTHORIZATION,
+    CONTENT_TYPE_JSON,
+    X_CORRELATION_ID,
+    X_REQUEST_ID,
+    MessageIds,
+    PartyRef,
+    RoutingHeaders,
+    TokenEncoding,
+    authorization_header,
+    raw_token_note,
+    read_authorization,
+    uses_routing_headers,
+)
+from sim.ocpi.router import Auth, AuthResult, Handler, Router, describe_validation_error
+from sim.ocpi.status import Unauthorized
+from sim.ocpi.v221.types import Role
+from sim.ocpi.wirejson import dumps, loads
+from sim.parties.connection import Connection
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+SUPPORTED_VERSIONS: tuple[OCPIVersion, ...] = (OCPIVersion.V2_2_1, OCPIVersion.V2_1_1)
+"""Newest first: the order in which a mutual version is picked."""
+
+
+@dataclass(frozen=True)
+class PartyRole:
+    """One role this platform hosts: ``(role, country_code + party_id, business name)``."""
+
+    role: Role
+    party: PartyRef
+    name: str
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """The outcome of one outbound request as the caller sees it."""
+
+    http_status: int
+    ocpi_status: int | None
+    data: Any
+    message: str | None
+    headers: dict[str, str]
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """HTTP 2xx with an OCPI success code."""
+        return 200 <= self.http_status < 300 and self.ocpi_status is not None and 1000 <= self.ocpi_status < 2000
+
+    def describe(self) -> str:
+        """One line for logs and error messages."""
+        if self.error:
+            return self.error
+        return f"HTTP {self.http_status}, OCPI {self.ocpi_status}: {self.message or ''}".rstrip(": ")
+
+    def model(self, cls: type[ModelT]) -> ModelT:
+        """``data`` validated as ``cls``; ``ValueError`` saying what is wrong."""
+        try:
+            return cls.model_validate(self.data)
+        except ValidationError as exc:
+            raise ValueError(f"peer answered with {describe_validation_error(cls.__name__, exc)}") from None
+
+    @classmethod
+    def from_response(cls, response: httpx.Response) -> Exchange:
+        """Read the envelope of a response (tolerating bodies that are not one)."""
+        headers = {k.lower(): v for k, v in response.headers.items()}
+        try:
+            document = loads(response.content) if response.content else None
+        except ValueError:
+            document = None
+        if not isinstance(document, dict):
+            return cls(response.status_code, None, None, None, headers, error=None)
+        code = document.get("status_code")
+        return cls(
+            response.status_code,
+            code if isinstance(code, int) else None,
+            document.get("data"),
+            document.get("status_message") if isinstance(document.get("status_message"), str) else None,
+            headers,
+        )
+
+
+class Party:
+    """Base of CPO, EMSP and Hub (see the module docstring)."""
+
+    def __init__(
+        self,
+        roles: Sequence[PartyRole],
+        *,
+        env: simpy.Environment,
+        clock: SimClock,
+        network: Network,
+        seed: int | str = 0,
+        versions: Sequence[OCPIVersion] = SUPPORTED_VERSIONS,
+    ) -> None:
+        if not roles:
+            raise ValueError("a party needs at least one role")
+        self.roles = list(roles)
+        self.name = str(self.roles[0].party)
+        self.env = env
+        self.clock = clock
+        self.network = network
+        self.bus: EventBus = network.bus
+        self.versions = tuple(v for v in SUPPORTED_VERSIONS if v in versions)
+        self.host = f"{self.name.lower()}.roamsim.test"
+        self.base_url = f"https://{self.host}/ocpi"
+        self.rng = random.Random(f"{seed}:{self.name}")
+        self.ids = MessageIds(random.Random(f"{seed}:{self.name}:ids"))
+        self.connections: dict[str, Connection] = {}
+        self._by_token: dict[str, Connection] = {}
+        self._token_a: dict[str, str] = {}
+        self._endpoints: dict[OCPIVersion, list[tuple[str, str | None, str]]] = {v: [] for v in self.versions}
+        self.router = Router(authenticate=self.authenticate, clock=clock.now, owner=self.name)
+        self.client = network.attach(self.name, self.host, self.router)
+        from sim.parties import registration  # late import: registration needs the Party type
+
+        registration.install(self)
+
+    # --- identity -------------------------------------------------------------------------------
+
+    def role(self, role: Role) -> PartyRole | None:
+        """This platform's party for ``role``, if it hosts it."""
+        return next((r for r in self.roles if r.role is role), None)
+
+    def ref(self, role: Role) -> PartyRef:
+        """The party reference used for ``role`` (``ValueError`` if the role is not hosted)."""
+        found = self.role(role)
+        if found is None:
+            raise ValueError(f"{self.name} does not host role {role.value}")
+        return found.party
+
+    @property
+    def versions_url(self) -> str:
+        """The URL handed out with token A."""
+        return f"{self.base_url}/versions"
+
+    def version_url(self, version: OCPIVersion) -> str:
+        """The version details URL of ``version``."""
+        return f"{self.base_url}/{version.value}"
+
+    # --- serving --------------------------------------------------------------------------------
+
+    def serve(
+        self,
+        version: OCPIVersion,
+        module: str,
+        interface: str | None,
+        routes: Iterable[tuple[str, str, Handler]],
+        *,
+        auth: Auth = Auth.TOKEN,
+        advertise: bool = True,
+    ) -> str:
+        """Register a module interface's endpoints below its base path and advertise it.
+
+        ``routes`` are ``(method, sub-template, handler)`` with sub-templates relative to the module
+        URL (``""``, ``"/{location_id}"`` …).  Returns the module URL.
+        """
+        segment = (interface or "SENDER").lower()
+        base_path = f"/ocpi/{version.value}/{segment}/{module}"
+        for method, sub_template, handler in routes:
+            self.router.add(method, base_path + sub_template, handler, module=module, version=version, auth=auth)
+        url = f"https://{self.host}{base_path}"
+        if advertise and version in self._endpoints:
+            self._endpoints[version].append((module, interface, url))
+        return url
+
+    def advertised_endpoints(self, version: OCPIVersion) -> list[tuple[str, str | None, str]]:
+        """``(module, interface role, url)`` for the version details answer."""
+        return list(self._endpoints.get(version, []))
+
+    # --- credentials tokens ---------------------------------------------------------------------
+
+    def new_token(self) -> str:
+        """A fresh credentials token (deterministic per seed)."""
+        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+
+    def issue_token_a(self, given_to: str) -> str:
+        """Create token A for a peer to register with, as if sent out of band."""
+        token = self.new_token()
+        self._token_a[token] = given_to
+        return token
+
+    def revoke_token_a(self, token: str) -> None:
+        """Token A is dead once registration completed."""
+        self._token_a.pop(token, None)
+
+    def accept_token(self, token: str, connection: Connection) -> None:
+        """From now on ``token`` authenticates ``connection``."""
+        self._by_token[token] = connection
+
+    def forget_token(self, token: str) -> None:
+        """``token`` no longer authenticates anyone."""
+        self._by_token.pop(token, None)
+
+    def authenticate(self, request: httpx.Request, version: OCPIVersion | None, allow_token_a: bool) -> AuthResult:
+        """Find the connection behind an Authorization header (see ``Router``)."""
+        readings = read_authorization(request.headers.get(AUTHORIZATION), version or OCPIVersion.V2_2_1)
+        for reading in readings:
+            connection = self._by_token.get(reading.token)
+            if connection is not None:
+                note = raw_token_note(reading, version or connection.version)
+                return AuthResult(connection, reading.token, [note] if note else [])
+            if reading.token in self._token_a:
+                if allow_token_a:
+                    return AuthResult(None, reading.token)
+                raise Unauthorized("credentials token A is only valid for the versions and credentials modules")
+        raise Unauthorized("unknown credentials token")
+
+    def add_connection(self, connection: Connection) -> None:
+        """Keep a completed registration."""
+        connection.registered = True
+        self.connections[connection.peer] = connection
+        self.accept_token(connection.token_in, connection)
+        self.on_connected(connection)
+
+    def remove_connection(self, connection: Connection) -> None:
+        """Forget a peer (after DELETE credentials either way)."""
+        connection.registered = False
+        self.connections.pop(connection.peer, None)
+        self.forget_token(connection.token_in)
+        self.on_disconnected(connection)
+
+    def on_connected(self, connection: Connection) -> None:
+        """Hook: a peer finished registering (the Hub announces it with HubClientInfo)."""
+
+    def on_disconnected(self, connection: Connection) -> None:
+        """Hook: a peer unregistered."""
+
+    def connection_for(self, party: PartyRef) -> Connection | None:
+        """The connection through which ``party`` is reached directly, if any."""
+        for connection in self.connections.values():
+            if any(ref.key == party.key for ref in connection.parties()):
+                return connection
+        return None
+
+    # --- sending --------------------------------------------------------------------------------
+
+    def build_request(
+        self,
+        method: str,
+        url: str,
+        *,
+        token: str,
+        version: OCPIVersion,
+        module: str,
+        encoding: TokenEncoding | None = None,
+        body: Any = None,
+        params: dict[str, str] | None = None,
+        sender: PartyRef | None = None,
+        to: PartyRef | None = None,
+        correlation_id: str | None = None,
+        request_id: str | None = None,
+    ) -> httpx.Request:
+        """An OCPI request with the version's Authorization, ids and routing headers."""
+        headers = {AUTHORIZATION: authorization_header(token, version, encoding)}
+        content = None
+        if body is not None:
+            content = dumps(wire_data(body)).encode("utf-8")
+            headers["Content-Type"] = CONTENT_TYPE_JSON
+        if version is OCPIVersion.V2_2_1:
+            headers[X_REQUEST_ID] = request_id or self.ids.new()
+            headers[X_CORRELATION_ID] = correlation_id or self.ids.new()
+            if sender is not None and uses_routing_headers(module, version):
+                headers.update(RoutingHeaders(sender, to).to_headers())
+        return self.client.build_request(method, url, params=params, headers=headers, content=content)
+
+    def send_now(self, request: httpx.Request, *, latency_s: float = 0.0) -> Exchange:
+        """Send in zero simulated time (inside a handler); transport failures become an Exchange."""
+        request.extensions[EXT_LATENCY] = latency_s
+        try:
+            response = self.client.send(request)
+        except httpx.TransportError as exc:
+            return Exchange(0, None, None, None, {}, error=str(exc))
+        return Exchange.from_response(response)
+
+    def call(self, request: httpx.Request) -> Generator[simpy.Event, Any, Exchange]:
+        """Send as a SimPy sub-process: wait the link latency there, deliver, wait it back."""
+        receiver = self.network.owner_of(str(request.url)) or request.url.host
+        latency = self.network.latency(self.name, receiver)
+        yield self.env.timeout(latency)
+        exchange = self.send_now(request, latency_s=2 * latency)
+        yield self.env.timeout(latency)
+        return exchange
+
+    def call_peer(
+        self,
+        connection: Connection,
+        method: str,
+        url: str,
+        *,
+        module: str,
+        body: Any = None,
+        params: dict[str, str] | None = None,
+        sender: PartyRef | None = None,
+        to: PartyRef | None = None,
+        correlation_id: str | None = None,
+    ) -> Generator[simpy.Event, Any, Exchange]:
+        """``call`` with the connection's token, version and token encoding."""
+        request = self.build_request(
+            method,
+            url,
+            token=connection.token_out,
+            version=connection.version,
+            module=module,
+            encoding=connection.token_encoding,
+            body=body,
+            params=params,
+            sender=sender,
+            to=to,
+            correlation_id=correlation_id,
+        )
+        return (yield from self.call(request))
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name}>"
