@@ -133,13 +133,13 @@ def parse_datetime(text: str, version: OCPIVersion = OCPIVersion.V2_2_1) -> date
     match = _DATETIME_SHAPE.fullmatch(text)
     if match is None:
         raise ValueError(f"{text!r} is not an OCPI DateTime (expected YYYY-MM-DDTHH:MM:SSZ)")
-    if len(text) > DATETIME_MAX_LENGTH:
-        raise ValueError(f"{text!r} is longer than {DATETIME_MAX_LENGTH} characters")
     zone, fraction = match.group("zone"), match.group("fraction")
     if zone is not None and zone != "Z":
         raise ValueError(f"{text!r} carries offset {zone}; OCPI DateTimes are UTC and written with 'Z'")
     if fraction is not None and version is OCPIVersion.V2_1_1:
         raise ValueError(f"{text!r} has fractional seconds, which OCPI 2.1.1 does not allow")
+    if len(text) > DATETIME_MAX_LENGTH:
+        raise ValueError(f"{text!r} is longer than {DATETIME_MAX_LENGTH} characters")
     try:
         parsed = datetime.fromisoformat(f"{match.group('date')}T{match.group('time')}")
     except ValueError as exc:

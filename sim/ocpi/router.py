@@ -287,6 +287,8 @@ class Router:
         if isinstance(reply, PassThrough):
             headers = {k: v for k, v in reply.response.headers.items() if k.lower() not in _HOP_HEADERS}
             if ids is not None:
+                # The relayed answer carries the forwarded hop's request id; ours goes back instead.
+                headers = {k: v for k, v in headers.items() if k.lower() != X_REQUEST_ID.lower()}
                 headers[X_REQUEST_ID] = ids.request_id
             return _response(
                 reply.response.status_code,
@@ -309,7 +311,8 @@ class Router:
         headers = {"Content-Type": CONTENT_TYPE_JSON}
         if version is OCPIVersion.V2_2_1 and ids is not None:
             headers.update(ids.to_headers())
-        if module is not None and uses_routing_headers(module, version):
+        # An unmatched path (404/405) has no module: answer in kind if the request was routed.
+        if module is None or uses_routing_headers(module, version):
             routing = reply.routing
             incoming = RoutingHeaders.from_headers(request.headers)
             if routing is None and incoming is not None and incoming.to is not None:

@@ -65,3 +65,19 @@ class Connection:
     def sync_mode(self, module: str) -> SyncMode:
         """Push unless configured otherwise for this module."""
         return self.sync.get(module, SyncMode.PUSH)
+
+
+@dataclass
+class KnownClient:
+    """A party behind a hub, as the hub's HubClientInfo describes it."""
+
+    party: PartyRef
+    role: Role
+    status: str
+    hub: str
+    """Name of the connection (the hub) through which it is reached."""
+
+    @property
+    def connected(self) -> bool:
+        """True when the hub says the party is CONNECTED."""
+        return self.status == "CONNECTED"

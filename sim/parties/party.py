@@ -46,7 +46,7 @@ from sim.ocpi.router import Auth, AuthResult, Handler, Router, describe_validati
 from sim.ocpi.status import Unauthorized
 from sim.ocpi.v221.types import Role
 from sim.ocpi.wirejson import dumps, loads
-from sim.parties.connection import Connection
+from sim.parties.connection import Connection, KnownClient
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -142,6 +142,10 @@ class Party:
         self._by_token: dict[str, Connection] = {}
         self._token_a: dict[str, str] = {}
         self._endpoints: dict[OCPIVersion, list[tuple[str, str | None, str]]] = {v: [] for v in self.versions}
+        self.module_state: dict[str, Any] = {}
+        """Per-module state objects, created by the module services (see ``modules.common.state``)."""
+        self.hub_clients: dict[tuple[str, str, str], KnownClient] = {}
+        """Parties behind hubs, by (country_code, party_id, role), from HubClientInfo."""
         self.router = Router(authenticate=self.authenticate, clock=clock.now, owner=self.name)
         self.client = network.attach(self.name, self.host, self.router)
         from sim.parties import registration  # late import: registration needs the Party type
@@ -258,6 +262,25 @@ class Party:
     def on_disconnected(self, connection: Connection) -> None:
         """Hook: a peer unregistered."""
 
+    def hub_knows(self, connection: Connection, party: PartyRef) -> bool:
+        """Whether the hub behind ``connection`` reports ``party`` as CONNECTED."""
+        return any(
+            client.party.key == party.key and client.hub == connection.peer and client.connected
+            for client in self.hub_clients.values()
+        )
+
+    def known_parties(self, role: Role) -> list[PartyRef]:
+        """Every party of ``role`` this platform can address: direct peers, then CONNECTED hub clients."""
+        found: dict[tuple[str, str], PartyRef] = {}
+        for connection in sorted(self.connections.values(), key=lambda c: c.peer):
+            for ref in connection.parties(role):
+                found.setdefault(ref.key, ref)
+        for key in sorted(self.hub_clients):
+            client = self.hub_clients[key]
+            if client.role is role and client.connected:
+                found.setdefault(client.party.key, client.party)
+        return list(found.values())
+
     def connection_for(self, party: PartyRef) -> Connection | None:
         """The connection through which ``party`` is reached directly, if any."""
         for connection in self.connections.values():
@@ -296,13 +319,19 @@ class Party:
                 headers.update(RoutingHeaders(sender, to).to_headers())
         return self.client.build_request(method, url, params=params, headers=headers, content=content)
 
-    def send_now(self, request: httpx.Request, *, latency_s: float = 0.0) -> Exchange:
-        """Send in zero simulated time (inside a handler); transport failures become an Exchange."""
+    def send_raw(self, request: httpx.Request, *, latency_s: float = 0.0) -> httpx.Response | httpx.TransportError:
+        """Send in zero simulated time and return the response itself, or the transport failure."""
         request.extensions[EXT_LATENCY] = latency_s
         try:
-            response = self.client.send(request)
+            return self.client.send(request)
         except httpx.TransportError as exc:
-            return Exchange(0, None, None, None, {}, error=str(exc))
+            return exc
+
+    def send_now(self, request: httpx.Request, *, latency_s: float = 0.0) -> Exchange:
+        """Send in zero simulated time (inside a handler); transport failures become an Exchange."""
+        response = self.send_raw(request, latency_s=latency_s)
+        if isinstance(response, httpx.TransportError):
+            return Exchange(0, None, None, None, {}, error=str(response))
         return Exchange.from_response(response)
 
     def call(self, request: httpx.Request) -> Generator[simpy.Event, Any, Exchange]:

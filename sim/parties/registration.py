@@ -310,10 +310,8 @@ def update_credentials(
     offered = {str(v.get("version")): str(v.get("url")) for v in exchange.data or [] if isinstance(v, dict)}
     if not exchange.ok or target.value not in offered:
         raise RegistrationError(f"{party.name}: peer does not offer OCPI {target.value}: {exchange.describe()}")
-    details = yield from party.call(
-        party.build_request(
-            "GET", offered[target.value], token=connection.token_out, version=connection.version, module="versions"
-        )
+    details = yield from party.call(  # a version's details endpoint speaks that version
+        party.build_request("GET", offered[target.value], token=connection.token_out, version=target, module="versions")
     )
     if not details.ok:
         raise RegistrationError(f"{party.name}: GET version details failed: {details.describe()}")
