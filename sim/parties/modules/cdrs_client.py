@@ -1,0 +1,251 @@
+"""CDRs module (SPEC-DIGEST §7), client side: the CPO issues CDRs, the eMSP pulls them.
+
+``issue_cdr`` turns a finished Session into a CDR, stores it for pull and, when the token owner's
+connection (direct, or the hub that knows the owner) synchronises ``cdrs`` by push, POSTs it there.
+The CDR is built from the Session and the CPO's stored objects:
+
+* ``cdr_location``: snapshot of the stored Location, EVSE and Connector.  CdrLocation's ``address``
+  (45) and ``state`` (20) are shorter than Location's (spec ambiguity #9): longer values are cut.
+  An EVSE without ``evse_id`` gives its ``uid`` (``evse_id`` is required in a CdrLocation, and ``#NA``
+  is reserved for reservation-only CDRs);
+* ``tariffs``: the stored tariffs the connector references; ``charging_periods``: the Session's (a
+  session without any gets one period at its start with its energy and duration, since a CDR needs
+  at least one);
+* totals: ``total_energy`` = the Session's kWh, ``total_time`` = end − start in hours,
+  ``total_parking_time`` = sum of PARKING_TIME volumes (only when there are any), ``total_cost`` = the
+  ``cost`` argument, else the Session's ``total_cost``, else 0.  Real pricing arrives with the tariff
+  engine; until then callers pass the cost they computed.
+
+``pull_cdrs`` and ``pull_sessions`` (in ``sessions_client``) crawl a Sender's paginated list with
+``pull_list``, following ``Link: rel="next"`` until the last page, and report with ``pull.PullResult``.
+2.1.1 items are owned by the connection's CPO; 2.2.1 items whose owner is not one of the peer's
+parties are rejected unless the peer is a hub (the spec allows ignoring them).  A CDR already held
+is kept as it is (CDRs are immutable); a pulled Session replaces the one held.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from sim.ocpi.common import OCPIVersion
+from sim.ocpi.headers import LINK, PartyRef
+from sim.ocpi.pagination import PageRequest, next_link
+from sim.ocpi.status import OCPIError
+from sim.ocpi.v211 import cdrs as cdr211
+from sim.ocpi.v211.convert import ConversionError
+from sim.ocpi.v221.cdrs import CDR, CdrDimension, CdrDimensionType, CdrLocation, ChargingPeriod
+from sim.ocpi.v221.sessions import Session
+from sim.ocpi.v221.types import Price, Role
+from sim.parties.connection import Connection, SyncMode
+from sim.parties.modules.cdrs import MODULE, cdr_from_wire, cdr_to_wire, cdrs_state
+from sim.parties.modules.locations import find_connector, find_evse
+from sim.parties.modules.pull import MAX_PAGES, PullResult, hub_party, peer_party
+from sim.parties.modules.sessions import Delivery, accepts_owner, owner_of, stored_location
+from sim.parties.stores import object_key
+from sim.parties.targets import Target, direct_or_via_hub
+
+if TYPE_CHECKING:
+    from sim.parties.platform import Platform
+
+# --- delivering to the token owner -----------------------------------------------------------------
+
+
+def owner_target(platform: Platform, owner: PartyRef, module: str) -> Target | None:
+    """Where the data of ``module`` for eMSP ``owner`` is pushed; None when that connection pulls."""
+    target = direct_or_via_hub(platform, owner, module, "RECEIVER")
+    if target is None or target.connection.sync_mode(module) is not SyncMode.PUSH:
+        return None
+    return target
+
+
+def deliver(
+    platform: Platform, target: Target, method: str, url: str, module: str, body: Any
+) -> Generator[simpy.Event, Any, Delivery]:
+    """Send one push as the CPO and record the outcome."""
+    exchange = yield from platform.call_peer(
+        target.connection, method, url, module=module, body=body, sender=platform.ref(Role.CPO), to=target.to
+    )
+    return Delivery(method, url, exchange)
+
+
+# --- CPO: issuing CDRs ------------------------------------------------------------------------------
+
+
+def hours(span: timedelta) -> Decimal:
+    """A duration in hours, exact to the microsecond, at most 4 decimals."""
+    value = Decimal(span // timedelta(microseconds=1)) / Decimal(3_600_000_000)
+    return value.quantize(Decimal("0.0001")).normalize()
+
+
+def build_cdr(platform: Platform, session: Session, cdr_id: str, *, cost: Price | None, now: datetime) -> CDR:
+    """The CDR of ``session`` (see the module docstring for every field's source)."""
+    owner = owner_of(session)
+    location = stored_location(platform, owner, session.location_id)
+    evse = find_evse(location, session.evse_uid)
+    connector = find_connector(evse, session.connector_id) if evse else None
+    if evse is None or connector is None:
+        raise ValueError(f"Location {location.id} has no EVSE {session.evse_uid} with connector {session.connector_id}")
+    cdr_location = CdrLocation(
+        id=location.id,
+        name=location.name,
+        address=location.address[:45],
+        city=location.city,
+        postal_code=location.postal_code,
+        state=location.state[:20] if location.state else None,
+        country=location.country,
+        coordinates=location.coordinates,
+        evse_uid=evse.uid,
+        evse_id=evse.evse_id or evse.uid,
+        connector_id=connector.id,
+        connector_standard=connector.standard,
+        connector_format=connector.format,
+        connector_power_type=connector.power_type,
+    )
+    tariffs = [t for t in (platform.cpo_data.tariffs.get(owner, tid) for tid in connector.tariff_ids or []) if t]
+    end = session.end_date_time or now
+    total_time = hours(end - session.start_date_time)
+    periods = list(session.charging_periods or []) or [
+        ChargingPeriod(
+            start_date_time=session.start_date_time,
+            dimensions=[
+                CdrDimension(type=CdrDimensionType.ENERGY, volume=session.kwh),
+                CdrDimension(type=CdrDimensionType.TIME, volume=total_time),
+            ],
+        )
+    ]
+    parking = [d.volume for p in periods for d in p.dimensions if d.type is CdrDimensionType.PARKING_TIME]
+    return CDR(
+        country_code=session.country_code,
+        party_id=session.party_id,
+        id=cdr_id,
+        start_date_time=session.start_date_time,
+        end_date_time=end,
+        session_id=session.id,
+        cdr_token=session.cdr_token,
+        auth_method=session.auth_method,
+        authorization_reference=session.authorization_reference,
+        cdr_location=cdr_location,
+        meter_id=session.meter_id,
+        currency=session.currency,
+        tariffs=tariffs or None,
+        charging_periods=periods,
+        total_cost=cost or session.total_cost or Price(excl_vat=Decimal(0)),
+        total_energy=session.kwh,
+        total_time=total_time,
+        total_parking_time=sum(parking, Decimal(0)) if parking else None,
+        last_updated=now,
+    )
+
+
+def issue_cdr(cpo: Platform, session: Session, *, cost: Price | None = None) -> Generator[simpy.Event, Any, CDR]:
+    """Build, store and (when the owner's connection pushes CDRs) POST the CDR of ``session``."""
+    module_state = cdrs_state(cpo)
+    cdr_id = f"CDR{module_state.next_number:06d}"
+    module_state.next_number += 1
+    cdr = build_cdr(cpo, session, cdr_id, cost=cost, now=cpo.clock.now())
+    cpo.cpo_data.cdrs.put(owner_of(cdr), cdr.id, cdr)
+    target = owner_target(cpo, owner_of(cdr.cdr_token), MODULE)
+    if target is None:
+        return cdr
+    try:
+        body: Any = cdr_to_wire(cpo, cdr) if target.connection.version is OCPIVersion.V2_1_1 else cdr
+    except ConversionError as exc:
+        module_state.failures.append(Delivery("POST", target.url, None, str(exc)))
+        return cdr
+    delivery = yield from deliver(cpo, target, "POST", target.url, MODULE, body)
+    stored_at = delivery.exchange.headers.get("location") if delivery.exchange else None
+    if delivery.ok and stored_at:
+        module_state.delivered[object_key(owner_of(cdr), cdr.id)] = stored_at
+    else:
+        module_state.failures.append(delivery)
+    return cdr
+
+
+# --- eMSP: pulling ----------------------------------------------------------------------------------
+
+Outcome = bool | str | None
+"""What ``pull_list`` does with one item: True stored new, False replaced, None kept as held, str rejected."""
+
+
+def pull_list(
+    platform: Platform,
+    connection: Connection,
+    module: str,
+    accept: Callable[[Any, PartyRef], Outcome],
+    *,
+    date_from: datetime | None,
+    limit: int | None,
+) -> Generator[simpy.Event, Any, PullResult]:
+    """GET every page of the peer's ``module`` Sender list and hand each item to ``accept``.
+
+    ``accept(item, cpo)`` gets the raw list item and the peer's CPO party (the owner of 2.1.1 items).
+    The paging follows ``sim.parties.modules.pull.crawl`` (same result type, loop guard and TO party:
+    the hub itself via a hub, else the CPO), which cannot be used directly because its object type is
+    limited to Locations and Tariffs.
+    """
+    result = PullResult(connection.peer, module, platform.clock.now(), date_from)
+    url = connection.endpoint(module, "SENDER")
+    cpo = peer_party(connection, Role.CPO)
+    if url is None or cpo is None:
+        result.error = f"{connection.peer} offers no {module} Sender interface"
+        return result
+    to = hub_party(connection) or cpo
+    params: dict[str, str] | None = PageRequest(date_from=date_from, limit=limit).to_query(connection.version)
+    seen: set[str] = set()
+    next_url: str | None = url
+    while next_url is not None:
+        if len(seen) >= MAX_PAGES or next_url in seen:
+            result.error = f"stopped following Link headers at {next_url} (page already fetched or too many pages)"
+            return result
+        seen.add(next_url)
+        exchange = yield from platform.call_peer(
+            connection, "GET", next_url, module=module, params=params, sender=platform.ref(Role.EMSP), to=to
+        )
+        params = None  # the Link URL carries every parameter from now on
+        result.exchanges.append(exchange)
+        if not exchange.ok or not isinstance(exchange.data, list):
+            result.error = f"GET {next_url}: {exchange.describe()}"
+            return result
+        result.pages += 1
+        for item in exchange.data:
+            outcome = accept(item, cpo)
+            if isinstance(outcome, str):
+                result.rejected.append(outcome)
+            elif outcome is not None:
+                result.stored += 1
+                result.created += outcome
+        next_url = next_link(exchange.headers.get(LINK.lower()))
+    result.complete = True
+    return result
+
+
+def pull_cdrs(
+    emsp: Platform, connection: Connection, *, date_from: datetime | None = None, limit: int | None = None
+) -> Generator[simpy.Event, Any, PullResult]:
+    """GET the CPO's CDRs (all pages) and store the new ones; a CDR already held stays as it is."""
+    data, module_state = emsp.emsp_data, cdrs_state(emsp)
+
+    def accept(item: Any, cpo: PartyRef) -> Outcome:
+        location = None
+        try:
+            if connection.version is OCPIVersion.V2_1_1:
+                cdr, location = cdr_from_wire(emsp, cdr211.CDR.model_validate(item), cpo)
+            else:
+                cdr = CDR.model_validate(item)
+        except (ValueError, OCPIError) as exc:
+            return f"invalid CDR: {exc}"
+        owner = owner_of(cdr)
+        if not accepts_owner(connection, owner):
+            return f"CDR {cdr.id}: owned by {owner}, which is not a party of {connection.peer}"
+        if data.cdrs.get(owner, cdr.id) is not None:
+            return None  # immutable: the copy already held stays
+        if location is not None:
+            module_state.locations_211[object_key(owner, cdr.id)] = location
+        return data.cdrs.put(owner, cdr.id, cdr)
+
+    return (yield from pull_list(emsp, connection, MODULE, accept, date_from=date_from, limit=limit))

@@ -1,0 +1,214 @@
+"""Sessions module (SPEC-DIGEST §6), client side: the CPO runs sessions, the eMSP pulls them.
+
+A CPO session is pushed to the token owner's eMSP — directly, or through the hub that knows the owner
+(``OCPI-to`` = the owner) — when that connection synchronises ``sessions`` by push; otherwise the eMSP
+pulls.  The CPO always keeps the session in ``platform.cpo.sessions``.
+
+* ``start_session`` creates the Session (id ``SES`` + a per-CPO counter; ``currency`` from the first
+  stored tariff the connector references, else EUR), stores it and PUTs it.
+* ``update_session`` records the energy so far, one new charging period and the running cost, and
+  PATCHes them.  In 2.2.1 the PATCH carries only the new period (the receiver appends); in 2.1.1, where
+  peers may read PATCHed periods as a replacement, it carries the complete list.
+* ``set_session_status`` PATCHes a status change; ``stop_session`` PATCHes ``COMPLETED`` with
+  ``end_date_time`` (and ``total_cost`` when a cost is given), then issues the CDR.
+
+Every push's outcome is appended to ``SessionsState.deliveries``; a failed push is not retried (the
+spec leaves recovery to the receiver's next pull).  ``pull_sessions`` is the eMSP's GET-all crawl.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from sim.ocpi.common import OCPIVersion
+from sim.ocpi.headers import PartyRef
+from sim.ocpi.v211 import sessions as ses211
+from sim.ocpi.v211.convert import ConversionError, location_from_211, session_from_211, session_patch_to_211
+from sim.ocpi.v221.cdrs import CDR, AuthMethod, CdrToken, ChargingPeriod
+from sim.ocpi.v221.sessions import Session, SessionPatch, SessionStatus
+from sim.ocpi.v221.types import Price
+from sim.parties.connection import Connection
+from sim.parties.modules.cdrs_client import Outcome, deliver, issue_cdr, owner_target, pull_list
+from sim.parties.modules.common import join_url
+from sim.parties.modules.locations import find_connector, find_evse
+from sim.parties.modules.pull import PullResult
+from sim.parties.modules.sessions import (
+    MODULE,
+    Delivery,
+    accepts_owner,
+    owner_of,
+    session_to_wire,
+    sessions_state,
+    stored_location,
+    token_arguments,
+)
+from sim.parties.stores import object_key
+
+if TYPE_CHECKING:
+    from sim.parties.platform import Platform
+
+DEFAULT_CURRENCY = "EUR"
+
+
+def _currency(cpo: Platform, session_owner: Any, location_id: str, evse_uid: str, connector_id: str) -> str:
+    location = stored_location(cpo, session_owner, location_id)
+    evse = find_evse(location, evse_uid)
+    connector = find_connector(evse, connector_id) if evse else None
+    if connector is None:
+        raise ValueError(f"Location {location_id} has no EVSE {evse_uid} with connector {connector_id}")
+    for tariff_id in connector.tariff_ids or []:
+        tariff = cpo.cpo_data.tariffs.get(session_owner, tariff_id)
+        if tariff is not None:
+            return tariff.currency
+    return DEFAULT_CURRENCY
+
+
+def _session(cpo: Platform, session_id: str) -> Session:
+    data = cpo.cpo_data
+    session = data.sessions.get(data.party, session_id)
+    if session is None:
+        raise ValueError(f"{cpo.name} has no session {session_id}")
+    return session
+
+
+def _push(
+    cpo: Platform, session: Session, method: str, patch: SessionPatch | None = None
+) -> Generator[simpy.Event, Any, Delivery | None]:
+    """PUT (``patch`` None) or PATCH ``session`` to its token owner, if that connection pushes sessions."""
+    target = owner_target(cpo, owner_of(session.cdr_token), MODULE)
+    if target is None:
+        return None
+    url = join_url(target.url, session.country_code, session.party_id, session.id)
+    try:
+        if target.connection.version is OCPIVersion.V2_1_1:
+            body: Any = session_to_wire(cpo, session) if patch is None else session_patch_to_211(patch)
+        else:
+            body = session if patch is None else patch
+    except ConversionError as exc:
+        delivery = Delivery(method, url, None, str(exc))
+    else:
+        delivery = yield from deliver(cpo, target, method, url, MODULE, body)
+    sessions_state(cpo).deliveries.append(delivery)
+    return delivery
+
+
+def _change(
+    cpo: Platform, session_id: str, changes: dict[str, Any], *, new_period: ChargingPeriod | None = None
+) -> Generator[simpy.Event, Any, Session]:
+    """Store ``changes`` (+ a new period) with a fresh ``last_updated`` and PATCH them to the owner."""
+    session = _session(cpo, session_id)
+    now = cpo.clock.now()
+    periods = list(session.charging_periods or []) + ([new_period] if new_period else [])
+    updated = Session.model_validate(
+        {**session.model_dump(), **changes, "charging_periods": periods or None, "last_updated": now}
+    )
+    cpo.cpo_data.sessions.put(owner_of(session), session.id, updated)
+    target = owner_target(cpo, owner_of(session.cdr_token), MODULE)
+    if target is not None:
+        sent_periods = None
+        if new_period is not None:
+            sent_periods = periods if target.connection.version is OCPIVersion.V2_1_1 else [new_period]
+        patch = SessionPatch.model_validate({**changes, "charging_periods": sent_periods, "last_updated": now})
+        yield from _push(cpo, updated, "PATCH", patch)
+    return updated
+
+
+def start_session(
+    cpo: Platform,
+    *,
+    location_id: str,
+    evse_uid: str,
+    connector_id: str,
+    token: CdrToken,
+    auth_method: AuthMethod,
+    authorization_reference: str | None = None,
+    status: SessionStatus = SessionStatus.ACTIVE,
+) -> Generator[simpy.Event, Any, Session]:
+    """Create, store and push a new Session at the given connector for ``token``."""
+    data = cpo.cpo_data
+    module_state = sessions_state(cpo)
+    session_id = f"SES{module_state.next_number:06d}"
+    module_state.next_number += 1
+    now = cpo.clock.now()
+    session = Session(
+        country_code=data.party.country_code,
+        party_id=data.party.party_id,
+        id=session_id,
+        start_date_time=now,
+        kwh=Decimal(0),
+        cdr_token=token,
+        auth_method=auth_method,
+        authorization_reference=authorization_reference,
+        location_id=location_id,
+        evse_uid=evse_uid,
+        connector_id=connector_id,
+        currency=_currency(cpo, data.party, location_id, evse_uid, connector_id),
+        status=status,
+        last_updated=now,
+    )
+    data.sessions.put(data.party, session.id, session)
+    yield from _push(cpo, session, "PUT")
+    return session
+
+
+def update_session(
+    cpo: Platform,
+    session_id: str,
+    *,
+    kwh: Decimal | int | float,
+    period: ChargingPeriod | None = None,
+    total_cost: Price | None = None,
+) -> Generator[simpy.Event, Any, Session]:
+    """Record progress (energy so far, a new charging period, running cost) and PATCH it."""
+    changes: dict[str, Any] = {"kwh": Decimal(str(kwh))}
+    if total_cost is not None:
+        changes["total_cost"] = total_cost
+    return (yield from _change(cpo, session_id, changes, new_period=period))
+
+
+def set_session_status(cpo: Platform, session_id: str, status: SessionStatus) -> Generator[simpy.Event, Any, Session]:
+    """Change a session's status and PATCH it."""
+    return (yield from _change(cpo, session_id, {"status": status}))
+
+
+def stop_session(cpo: Platform, session_id: str, *, cost: Price | None = None) -> Generator[simpy.Event, Any, CDR]:
+    """End a session (PATCH ``COMPLETED`` + ``end_date_time``), then issue its CDR."""
+    changes: dict[str, Any] = {"status": SessionStatus.COMPLETED, "end_date_time": cpo.clock.now()}
+    if cost is not None:
+        changes["total_cost"] = cost
+    session = yield from _change(cpo, session_id, changes)
+    return (yield from issue_cdr(cpo, session, cost=cost))
+
+
+def pull_sessions(
+    emsp: Platform, connection: Connection, date_from: datetime, *, limit: int | None = None
+) -> Generator[simpy.Event, Any, PullResult]:
+    """GET the CPO's sessions changed since ``date_from`` (all pages) and store them (replacing)."""
+    data, module_state = emsp.emsp_data, sessions_state(emsp)
+
+    def accept(item: Any, cpo: PartyRef) -> Outcome:
+        location = None
+        try:
+            if connection.version is OCPIVersion.V2_1_1:
+                body = ses211.Session.model_validate(item)
+                session = session_from_211(
+                    body, country_code=cpo.country_code, party_id=cpo.party_id, **token_arguments(emsp, body.auth_id)
+                )
+                location = location_from_211(body.location, country_code=cpo.country_code, party_id=cpo.party_id)
+            else:
+                session = Session.model_validate(item)
+        except ValueError as exc:
+            return f"invalid Session: {exc}"
+        owner = owner_of(session)
+        if not accepts_owner(connection, owner):
+            return f"Session {session.id}: owned by {owner}, which is not a party of {connection.peer}"
+        if location is not None:
+            module_state.locations_211[object_key(owner, session.id)] = location
+        return data.sessions.put(owner, session.id, session)
+
+    return (yield from pull_list(emsp, connection, MODULE, accept, date_from=date_from, limit=limit))

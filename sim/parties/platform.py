@@ -1,0 +1,100 @@
+"""``Platform``: a party hosting any mix of CPO and eMSP roles, with their module interfaces.
+
+``CPO`` and ``EMSP`` are the common single-role cases.  Role data lives in ``self.cpo`` /
+``self.emsp`` (``CPOData`` / ``EMSPData``); the module services in ``sim.parties.modules`` register
+their endpoints for the roles present and read and write that data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import simpy
+
+from sim.clock import SimClock
+from sim.net.network import Network
+from sim.ocpi.common import OCPIVersion
+from sim.ocpi.headers import PartyRef
+from sim.ocpi.v221.types import Role
+from sim.parties import modules
+from sim.parties.party import SUPPORTED_VERSIONS, Party, PartyRole
+from sim.parties.roles import CPOData, EMSPData
+
+
+class Platform(Party):
+    """A CPO and/or eMSP platform (see the module docstring)."""
+
+    def __init__(
+        self,
+        roles: Sequence[PartyRole],
+        *,
+        env: simpy.Environment,
+        clock: SimClock,
+        network: Network,
+        seed: int | str = 0,
+        versions: Sequence[OCPIVersion] = SUPPORTED_VERSIONS,
+    ) -> None:
+        super().__init__(roles, env=env, clock=clock, network=network, seed=seed, versions=versions)
+        cpo_role = self.role(Role.CPO)
+        emsp_role = self.role(Role.EMSP)
+        if cpo_role is None and emsp_role is None:
+            raise ValueError(f"{self.name}: a platform needs a CPO or an EMSP role")
+        self.cpo: CPOData | None = CPOData(cpo_role.party) if cpo_role else None
+        self.emsp: EMSPData | None = EMSPData(emsp_role.party) if emsp_role else None
+        if self.cpo is not None:
+            modules.install_cpo(self)
+        if self.emsp is not None:
+            modules.install_emsp(self)
+        modules.install_common(self)
+
+    @property
+    def cpo_data(self) -> CPOData:
+        """The CPO role's data (``ValueError`` when the platform hosts no CPO)."""
+        if self.cpo is None:
+            raise ValueError(f"{self.name} hosts no CPO role")
+        return self.cpo
+
+    @property
+    def emsp_data(self) -> EMSPData:
+        """The eMSP role's data (``ValueError`` when the platform hosts no eMSP)."""
+        if self.emsp is None:
+            raise ValueError(f"{self.name} hosts no EMSP role")
+        return self.emsp
+
+
+class CPO(Platform):
+    """A charge point operator: Locations, Tariffs, Sessions, CDRs as Sender; Tokens, Commands,
+    ChargingProfiles as Receiver."""
+
+    def __init__(
+        self,
+        party: PartyRef,
+        name: str,
+        *,
+        env: simpy.Environment,
+        clock: SimClock,
+        network: Network,
+        seed: int | str = 0,
+        versions: Sequence[OCPIVersion] = SUPPORTED_VERSIONS,
+    ) -> None:
+        roles = [PartyRole(Role.CPO, party, name)]
+        super().__init__(roles, env=env, clock=clock, network=network, seed=seed, versions=versions)
+
+
+class EMSP(Platform):
+    """An e-mobility service provider: Locations, Tariffs, Sessions, CDRs as Receiver; Tokens as
+    Sender; Commands and ChargingProfiles callbacks."""
+
+    def __init__(
+        self,
+        party: PartyRef,
+        name: str,
+        *,
+        env: simpy.Environment,
+        clock: SimClock,
+        network: Network,
+        seed: int | str = 0,
+        versions: Sequence[OCPIVersion] = SUPPORTED_VERSIONS,
+    ) -> None:
+        roles = [PartyRole(Role.EMSP, party, name)]
+        super().__init__(roles, env=env, clock=clock, network=network, seed=seed, versions=versions)
