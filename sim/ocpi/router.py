@@ -280,7 +280,10 @@ class Router:
         ocpi_request: OCPIRequest | None,
         reply: OCPIReply | PassThrough,
     ) -> httpx.Response:
-        version = route.version if route and route.version else OCPIVersion.V2_2_1
+        # The versions list (and an unmatched path) belongs to no version: its timestamp is written in
+        # whole seconds, which both versions accept, and the trace labels it with no version.
+        labelled = route.version if route else None
+        version = labelled or OCPIVersion.V2_1_1
         module = route.module if route else None
         notes = ocpi_request.notes if ocpi_request else []
         ids = MessageIdHeaders.from_headers(request.headers)
@@ -296,7 +299,7 @@ class Router:
                 headers,
                 request,
                 module,
-                version,
+                labelled,
                 notes,
                 reply.response.extensions.get(EXT_OCPI_STATUS),
             )
@@ -309,7 +312,7 @@ class Router:
             include_data=reply.include_data,
         )
         headers = {"Content-Type": CONTENT_TYPE_JSON}
-        if version is OCPIVersion.V2_2_1 and ids is not None:
+        if labelled is not OCPIVersion.V2_1_1 and ids is not None:
             headers.update(ids.to_headers())
         # An unmatched path (404/405) has no module: answer in kind if the request was routed.
         if module is None or uses_routing_headers(module, version):
@@ -321,7 +324,7 @@ class Router:
                 headers.update(routing.to_headers())
         headers.update(reply.headers)
         content = dumps(body).encode("utf-8")
-        return _response(reply.http_status, content, headers, request, module, version, notes, int(reply.status))
+        return _response(reply.http_status, content, headers, request, module, labelled, notes, int(reply.status))
 
 
 _HOP_HEADERS = frozenset({"content-length", "transfer-encoding", "connection"})
@@ -333,13 +336,13 @@ def _response(
     headers: dict[str, str],
     request: httpx.Request,
     module: str | None,
-    version: OCPIVersion,
+    version: OCPIVersion | None,
     notes: list[str],
     ocpi_status: int | None,
 ) -> httpx.Response:
     response = httpx.Response(status, content=content, headers=headers, request=request)
     response.extensions[EXT_MODULE] = module
-    response.extensions[EXT_VERSION] = version.value
+    response.extensions[EXT_VERSION] = version.value if version else None
     response.extensions[EXT_NOTES] = tuple(notes)
     response.extensions[EXT_OCPI_STATUS] = ocpi_status
     return response
