@@ -1,0 +1,319 @@
+"""The tariff engine: tariffs + charging periods → cost lines and CDR totals, exactly, in Decimal.
+
+Rules (SPEC-DIGEST §9; choices on the spec's open points are marked *reading*):
+
+1. **Volumes are priced.**  Each period's ENERGY (kWh), TIME (charging hours), PARKING_TIME and
+   RESERVATION_TIME (hours) volumes are what is charged; period timestamps only place the period in
+   time for restrictions.  ``total_time`` is end − start of the session.
+2. **One component per dimension and period**: the first element, in list order, that has a
+   component of that dimension and whose restrictions all hold at the period start (local time of
+   the location).  No such element: the dimension is free in that period.  Elements with a
+   ``reservation`` restriction price only reservation time (TIME component → RESERVATION_TIME
+   volume) and reservation FLAT fees; other elements never price a reservation.  *Reading*: a
+   reservation with no later charging period has expired, so RESERVATION_EXPIRES elements apply.
+3. **FLAT once**: each distinct FLAT component is billed once per session, in the first period
+   where it is the selected FLAT component.  *Reading* (digest §9.3).  A FLAT in an element that
+   also prices PARKING_TIME counts as parking cost, one in a reservation element as reservation
+   cost, any other as fixed cost.
+4. **step_size once per session on totals** (2.2.1 rules; *reading*: the same for 2.1.1): ENERGY
+   rounded up with the step of the last paid ENERGY line; of TIME and PARKING_TIME only the stream
+   of the last paid time-based line is rounded, with its step; reservation time is its own stream.
+   The base is the total paid volume of that stream (digest S3), and the extra goes to its last
+   paid line.
+5. **Money**: line cost = billed volume × price (FLAT: the price); incl. VAT = × (1 + vat/100) per
+   component, and equal to excl. when the component has no VAT.  The totals are summed excl. and
+   incl. separately, then clamped by ``min_price``/``max_price`` excl. and incl. independently.
+   *Reading*: with periods on several tariffs, the limits of the tariff of the last priced period
+   apply.  Breakdown fields are not clamped.  No rounding to cents anywhere (the spec leaves money
+   rounding to contracts); ``Totals.cdr_fields`` writes four decimals.
+6. **2.1.1**: no VAT (incl. = excl.), no price limits, no reservations; FLAT dimensions in 2.1.1
+   periods are ignored (FLAT is priced from the tariff).
+7. **Which tariff**: a period's ``tariff_id`` names it (unknown id → ``PricingInputError``); without
+   one, the only tariff, else the first whose validity window covers the period start, preferring
+   an untyped or REGULAR tariff.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sim.ocpi.common import OCPIVersion
+from sim.pricing.restrictions import PeriodState, restrictions_hold
+from sim.pricing.result import ZERO, Category, CostLine, Money, PricingResult, Totals
+from sim.pricing.tariff import Component, Dimension, Element, PricingTariff, ReservationKind
+
+HUNDRED = Decimal(100)
+SECONDS_PER_HOUR = Decimal(3600)
+
+
+class PricingInputError(ValueError):
+    """The periods cannot be priced with the given tariffs (e.g. an unknown ``tariff_id``)."""
+
+
+@dataclass(frozen=True)
+class PeriodInput:
+    """One charging period as pricing reads it (volumes of this period only)."""
+
+    start: datetime
+    energy: Decimal = ZERO
+    time: Decimal = ZERO
+    parking: Decimal = ZERO
+    reservation: Decimal = ZERO
+    power_kw: Decimal | None = None
+    current_a: Decimal | None = None
+    tariff_id: str | None = None
+
+    @classmethod
+    def from_ocpi(cls, period: Mapping[str, Any], start: datetime) -> PeriodInput:
+        """Read an OCPI ChargingPeriod dict (either version; numbers as Decimal or int)."""
+        volumes: dict[str, Decimal] = {}
+        for dimension in period.get("dimensions") or []:
+            kind, volume = dimension.get("type"), dimension.get("volume")
+            if isinstance(kind, str) and isinstance(volume, (int, Decimal)) and not isinstance(volume, bool):
+                volumes[kind] = volumes.get(kind, ZERO) + Decimal(volume)
+        energy = volumes.get("ENERGY", volumes.get("ENERGY_IMPORT", ZERO))
+        time = volumes.get("TIME", ZERO)
+        tariff_id = period.get("tariff_id")
+        return cls(
+            start=start,
+            energy=energy,
+            time=time,
+            parking=volumes.get("PARKING_TIME", ZERO),
+            reservation=volumes.get("RESERVATION_TIME", ZERO),
+            power_kw=_momentary(volumes, "POWER", "MIN_POWER", "MAX_POWER")
+            or (energy / time if time > 0 and energy > 0 else None),
+            current_a=_momentary(volumes, "CURRENT", "MIN_CURRENT", "MAX_CURRENT"),
+            tariff_id=tariff_id if isinstance(tariff_id, str) else None,
+        )
+
+    @property
+    def is_reservation(self) -> bool:
+        """A period of a reservation (only reservation time in it)."""
+        return self.reservation > 0 and not (self.energy or self.time or self.parking)
+
+
+def _momentary(volumes: Mapping[str, Decimal], average: str, low: str, high: str) -> Decimal | None:
+    if average in volumes:
+        return volumes[average]
+    if low in volumes and high in volumes:
+        return (volumes[low] + volumes[high]) / 2
+    return volumes.get(high, volumes.get(low))
+
+
+@dataclass(frozen=True)
+class _Choice:
+    tariff: PricingTariff
+    element: Element
+    component: Component
+
+
+def price_session(
+    tariffs: Sequence[PricingTariff],
+    periods: Sequence[PeriodInput],
+    *,
+    session_start: datetime,
+    session_end: datetime | None,
+    time_zone: str,
+    version: OCPIVersion = OCPIVersion.V2_2_1,
+    reservation_expired: bool | None = None,
+) -> PricingResult:
+    """Price a session (see the module docstring for every rule)."""
+    if not tariffs:
+        raise PricingInputError("no tariff to price with")
+    try:
+        zone = ZoneInfo(time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise PricingInputError(f"unknown time zone {time_zone!r}") from None
+    ordered = sorted(enumerate(periods), key=lambda pair: (pair[1].start, pair[0]))
+    expired = reservation_expired
+    if expired is None:
+        expired = any(p.is_reservation for p in periods) and not any(not p.is_reservation for p in periods)
+    lines: list[CostLine] = []
+    billed_flat: set[tuple[str, int, int]] = set()
+    used_tariffs: list[PricingTariff] = []
+    energy_before = ZERO
+    for position, (_, period) in enumerate(ordered):
+        tariff = _tariff_for(tariffs, period)
+        if tariff not in used_tariffs:
+            used_tariffs.append(tariff)
+        state = PeriodState(
+            local_start=period.start.astimezone(zone),
+            duration_s=Decimal(str((period.start - session_start).total_seconds())),
+            energy_before_kwh=energy_before,
+            power_kw=period.power_kw,
+            current_a=period.current_a,
+            reservation=period.is_reservation,
+            reservation_expired=expired,
+        )
+        for dimension, volume, component_kind, category in (
+            ("ENERGY", period.energy, Dimension.ENERGY, Category.ENERGY),
+            ("TIME", period.time, Dimension.TIME, Category.TIME),
+            ("PARKING_TIME", period.parking, Dimension.PARKING_TIME, Category.PARKING),
+            ("RESERVATION_TIME", period.reservation, Dimension.TIME, Category.RESERVATION),
+        ):
+            if volume <= 0 or (dimension == "RESERVATION_TIME") != state.reservation:
+                continue
+            choice = _choose(tariff, component_kind, state)
+            lines.append(_line(position, dimension, volume, choice, category))
+        flat = _choose(tariff, Dimension.FLAT, state)
+        if flat is not None:
+            key = (flat.tariff.id, flat.element.index, flat.element.components.index(flat.component))
+            if key not in billed_flat:
+                billed_flat.add(key)
+                lines.append(_line(position, "FLAT", Decimal(1), flat, _flat_category(flat.element)))
+        energy_before += period.energy
+    lines = _apply_steps(lines)
+    lines = [_costed(line, version) for line in lines]
+    totals = _totals(lines, ordered, used_tariffs, session_start, session_end, version)
+    currency = used_tariffs[0].currency if used_tariffs else tariffs[0].currency
+    notes = []
+    if len({t.currency for t in used_tariffs}) > 1:
+        notes.append("periods are priced in tariffs of different currencies")
+    return PricingResult(currency=currency, lines=lines, totals=totals, notes=notes)
+
+
+def _tariff_for(tariffs: Sequence[PricingTariff], period: PeriodInput) -> PricingTariff:
+    if period.tariff_id is not None:
+        for tariff in tariffs:
+            if tariff.id.casefold() == period.tariff_id.casefold():
+                return tariff
+        known = ", ".join(t.id for t in tariffs)
+        raise PricingInputError(f"period at {period.start.isoformat()} names unknown tariff_id {period.tariff_id!r} "
+                                f"(tariffs given: {known})")  # fmt: skip
+    if len(tariffs) == 1:
+        return tariffs[0]
+    valid = [t for t in tariffs if t.valid_at(period.start)]
+    preferred = [t for t in valid if t.type in (None, "REGULAR")]
+    if preferred or valid:
+        return (preferred or valid)[0]
+    raise PricingInputError(f"no tariff is valid at {period.start.isoformat()}")
+
+
+def _choose(tariff: PricingTariff, dimension: Dimension, state: PeriodState) -> _Choice | None:
+    elements: Sequence[Element] = tariff.elements
+    if dimension is Dimension.TIME and state.reservation and state.reservation_expired:
+        # 2.2.1: when both reservation kinds carry TIME, the RESERVATION_EXPIRES one is used.
+        elements = sorted(elements, key=lambda e: e.restrictions.reservation is not ReservationKind.RESERVATION_EXPIRES)
+    for element in elements:
+        component = next((c for c in element.components if c.dimension is dimension), None)
+        if component is not None and restrictions_hold(element.restrictions, state):
+            return _Choice(tariff, element, component)
+    return None
+
+
+def _flat_category(element: Element) -> Category:
+    if element.restrictions.reservation is not None:
+        return Category.RESERVATION
+    if any(c.dimension is Dimension.PARKING_TIME for c in element.components):
+        return Category.PARKING
+    return Category.FIXED
+
+
+def _line(period: int, dimension: str, volume: Decimal, choice: _Choice | None, category: Category) -> CostLine:
+    return CostLine(
+        period=period,
+        dimension=dimension,
+        volume=volume,
+        billed=volume,
+        tariff_id=choice.tariff.id if choice else None,
+        element=choice.element.index if choice else None,
+        component=choice.component if choice else None,
+        category=category,
+        cost=Money(),
+    )
+
+
+def _apply_steps(lines: list[CostLine]) -> list[CostLine]:
+    """Round each stream's paid total up once, with its last paid step, onto its last paid line."""
+    lines = list(lines)
+    paid = [i for i, line in enumerate(lines) if line.paid]
+    energy = [i for i in paid if lines[i].dimension == "ENERGY"]
+    timed = [i for i in paid if lines[i].dimension in ("TIME", "PARKING_TIME")]
+    reserved = [i for i in paid if lines[i].dimension == "RESERVATION_TIME"]
+    if energy:
+        _round_stream(lines, energy, unit=Decimal(1000))  # step in Wh, volume in kWh
+    if timed:
+        final = lines[timed[-1]].dimension  # only the stream the session's paid time ends with
+        _round_stream(lines, [i for i in timed if lines[i].dimension == final], unit=SECONDS_PER_HOUR)
+    if reserved:
+        _round_stream(lines, reserved, unit=SECONDS_PER_HOUR)
+    return lines
+
+
+def _round_stream(lines: list[CostLine], indexes: list[int], *, unit: Decimal) -> None:
+    last = lines[indexes[-1]]
+    step = last.component.step_size if last.component else 0
+    if step <= 0:
+        return
+    total = sum((lines[i].volume for i in indexes), ZERO) * unit
+    rounded = Decimal(math.ceil(total / step) * step)
+    if rounded > total:
+        lines[indexes[-1]] = replace(last, billed=last.billed + (rounded - total) / unit)
+
+
+def _costed(line: CostLine, version: OCPIVersion) -> CostLine:
+    component = line.component
+    if component is None:
+        return line
+    excl = component.price if line.dimension == "FLAT" else line.billed * component.price
+    vat = component.vat if version is OCPIVersion.V2_2_1 else None
+    incl = excl if vat is None else excl * (1 + vat / HUNDRED)
+    return replace(line, cost=Money(excl, incl))
+
+
+def _totals(
+    lines: list[CostLine],
+    ordered: list[tuple[int, PeriodInput]],
+    used: list[PricingTariff],
+    session_start: datetime,
+    session_end: datetime | None,
+    version: OCPIVersion,
+) -> Totals:
+    by_category: dict[Category, Money] = {}
+    for line in lines:
+        by_category[line.category] = by_category.get(line.category, Money()) + line.cost
+    before = sum(by_category.values(), Money())
+    cost = before
+    if version is OCPIVersion.V2_2_1 and used:
+        limits = _limits_tariff(lines, used)
+        cost = Money(
+            _clamp(before.excl, limits.min_price.excl_vat if limits.min_price else None,
+                   limits.max_price.excl_vat if limits.max_price else None),
+            _clamp(before.incl, limits.min_price.incl_vat if limits.min_price else None,
+                   limits.max_price.incl_vat if limits.max_price else None),
+        )  # fmt: skip
+    periods = [p for _, p in ordered]
+    if session_end is not None:
+        time = Decimal(str((session_end - session_start).total_seconds())) / SECONDS_PER_HOUR
+    else:
+        time = sum((p.time + p.parking for p in periods), ZERO)
+    return Totals(
+        cost=cost,
+        cost_before_limits=before,
+        energy=sum((p.energy for p in periods), ZERO),
+        time=time,
+        parking_time=sum((p.parking for p in periods), ZERO),
+        by_category=by_category,
+        has_vat=version is OCPIVersion.V2_2_1 and any(t.has_vat_information for t in used),
+    )
+
+
+def _limits_tariff(lines: list[CostLine], used: list[PricingTariff]) -> PricingTariff:
+    priced = [line.tariff_id for line in lines if line.tariff_id is not None]
+    if priced:
+        return next((t for t in used if t.id == priced[-1]), used[-1])
+    return used[-1]
+
+
+def _clamp(value: Decimal, low: Decimal | None, high: Decimal | None) -> Decimal:
+    if low is not None and value < low:
+        value = low
+    if high is not None and value > high:
+        value = high
+    return value
