@@ -34,3 +34,12 @@ def test_python_m_sim_runs_the_cli() -> None:
         [sys.executable, "-m", "sim", "--version"], capture_output=True, text=True, cwd=REPO, check=True
     )
     assert result.stdout.startswith("roamsim ")
+
+
+def test_the_installed_cli_runs_from_outside_the_repository(tmp_path: Path) -> None:
+    # Catches packaging gaps: every subpackage must be importable without the repository on sys.path.
+    result = subprocess.run(
+        [sys.executable, "-m", "sim", "demo", "--quiet"], capture_output=True, text=True, cwd=tmp_path, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1].endswith("conformance: 0 violations")
