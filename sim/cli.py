@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from sim import __version__
-from sim.commands import demo, ocpi_validate
+from sim.commands import demo, ocpi_validate, price
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -30,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     ocpi_verbs = ocpi.add_subparsers(dest="ocpi_verb", metavar="ACTION", required=True)
     ocpi_validate.add_parser(ocpi_verbs)
     demo.add_parser(verbs)
+    price.add_parser(verbs)
     return parser
 
 

@@ -12,9 +12,10 @@ Rules (SPEC-DIGEST §9; choices on the spec's open points are marked *reading*):
    volume) and reservation FLAT fees; other elements never price a reservation.  *Reading*: a
    reservation with no later charging period has expired, so RESERVATION_EXPIRES elements apply.
 3. **FLAT once**: each distinct FLAT component is billed once per session, in the first period
-   where it is the selected FLAT component.  *Reading* (digest §9.3).  A FLAT in an element that
-   also prices PARKING_TIME counts as parking cost, one in a reservation element as reservation
-   cost, any other as fixed cost.
+   where it is the selected FLAT component.  *Reading* (digest §9.3).  A FLAT in an element whose
+   other components are all PARKING_TIME counts as parking cost (digest §9.6), one in a reservation
+   element as reservation cost, any other — such as a start fee beside energy and parking prices —
+   as fixed cost.
 4. **step_size once per session on totals** (2.2.1 rules; *reading*: the same for 2.1.1): ENERGY
    rounded up with the step of the last paid ENERGY line; of TIME and PARKING_TIME only the stream
    of the last paid time-based line is rounded, with its step; reservation time is its own stream.
@@ -38,7 +39,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -130,6 +131,11 @@ def price_session(
         zone = ZoneInfo(time_zone)
     except (ZoneInfoNotFoundError, ValueError):
         raise PricingInputError(f"unknown time zone {time_zone!r}") from None
+    # All arithmetic on instants happens in UTC: aware datetimes sharing one zone compare and
+    # subtract by wall clock in Python, which is wrong across a DST change.
+    session_start = session_start.astimezone(UTC)
+    session_end = session_end.astimezone(UTC) if session_end is not None else None
+    periods = [replace(p, start=p.start.astimezone(UTC)) for p in periods]
     ordered = sorted(enumerate(periods), key=lambda pair: (pair[1].start, pair[0]))
     expired = reservation_expired
     if expired is None:
@@ -210,9 +216,10 @@ def _choose(tariff: PricingTariff, dimension: Dimension, state: PeriodState) -> 
 def _flat_category(element: Element) -> Category:
     if element.restrictions.reservation is not None:
         return Category.RESERVATION
-    if any(c.dimension is Dimension.PARKING_TIME for c in element.components):
-        return Category.PARKING
-    return Category.FIXED
+    others = [c.dimension for c in element.components if c.dimension is not Dimension.FLAT]
+    if others and all(d is Dimension.PARKING_TIME for d in others):
+        return Category.PARKING  # a fee that belongs to parking
+    return Category.FIXED  # e.g. a start fee next to energy and parking prices
 
 
 def _line(period: int, dimension: str, volume: Decimal, choice: _Choice | None, category: Category) -> CostLine:
@@ -254,14 +261,22 @@ def _round_stream(lines: list[CostLine], indexes: list[int], *, unit: Decimal) -
     total = sum((lines[i].volume for i in indexes), ZERO) * unit
     rounded = Decimal(math.ceil(total / step) * step)
     if rounded > total:
-        lines[indexes[-1]] = replace(last, billed=last.billed + (rounded - total) / unit)
+        # Kept in base units (Wh, s) so that, e.g., 1200 s at €3/h costs exactly 1.00.
+        billed_units = last.volume * unit + (rounded - total)
+        lines[indexes[-1]] = replace(last, billed=billed_units / unit, billed_units=(billed_units, unit))
 
 
 def _costed(line: CostLine, version: OCPIVersion) -> CostLine:
     component = line.component
     if component is None:
         return line
-    excl = component.price if line.dimension == "FLAT" else line.billed * component.price
+    if line.dimension == "FLAT":
+        excl = component.price
+    elif line.billed_units is not None:
+        units, per = line.billed_units
+        excl = units * component.price / per
+    else:
+        excl = line.billed * component.price
     vat = component.vat if version is OCPIVersion.V2_2_1 else None
     incl = excl if vat is None else excl * (1 + vat / HUNDRED)
     return replace(line, cost=Money(excl, incl))

@@ -53,6 +53,8 @@ class CostLine:
     component: Component | None
     category: Category
     cost: Money
+    billed_units: tuple[Decimal, Decimal] | None = None
+    """For a step-rounded line: (billed amount in base units — Wh or s —, base units per kWh/h)."""
 
     @property
     def paid(self) -> bool:
