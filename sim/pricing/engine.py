@@ -87,8 +87,7 @@ class PeriodInput:
             time=time,
             parking=volumes.get("PARKING_TIME", ZERO),
             reservation=volumes.get("RESERVATION_TIME", ZERO),
-            power_kw=_momentary(volumes, "POWER", "MIN_POWER", "MAX_POWER")
-            or (energy / time if time > 0 and energy > 0 else None),
+            power_kw=_power(volumes, energy, time),
             current_a=_momentary(volumes, "CURRENT", "MIN_CURRENT", "MAX_CURRENT"),
             tariff_id=tariff_id if isinstance(tariff_id, str) else None,
         )
@@ -97,6 +96,14 @@ class PeriodInput:
     def is_reservation(self) -> bool:
         """A period of a reservation (only reservation time in it)."""
         return self.reservation > 0 and not (self.energy or self.time or self.parking)
+
+
+def _power(volumes: Mapping[str, Decimal], energy: Decimal, time: Decimal) -> Decimal | None:
+    """Reported power (which may be 0 on a throttled charger), else the period's average."""
+    reported = _momentary(volumes, "POWER", "MIN_POWER", "MAX_POWER")
+    if reported is not None:
+        return reported
+    return energy / time if time > 0 and energy > 0 else None
 
 
 def _momentary(volumes: Mapping[str, Decimal], average: str, low: str, high: str) -> Decimal | None:
@@ -192,13 +199,21 @@ def _tariff_for(tariffs: Sequence[PricingTariff], period: PeriodInput) -> Pricin
         known = ", ".join(t.id for t in tariffs)
         raise PricingInputError(f"period at {period.start.isoformat()} names unknown tariff_id {period.tariff_id!r} "
                                 f"(tariffs given: {known})")  # fmt: skip
+    chosen = default_tariff(tariffs, period.start)
+    if chosen is None:
+        raise PricingInputError(f"no tariff is valid at {period.start.isoformat()}")
+    return chosen
+
+
+def default_tariff(tariffs: Sequence[PricingTariff], moment: datetime) -> PricingTariff | None:
+    """Rule 7 without a ``tariff_id``: the only tariff, else the first valid at ``moment``
+    (untyped or REGULAR preferred); None when none is valid."""
     if len(tariffs) == 1:
         return tariffs[0]
-    valid = [t for t in tariffs if t.valid_at(period.start)]
+    valid = [t for t in tariffs if t.valid_at(moment)]
     preferred = [t for t in valid if t.type in (None, "REGULAR")]
-    if preferred or valid:
-        return (preferred or valid)[0]
-    raise PricingInputError(f"no tariff is valid at {period.start.isoformat()}")
+    chosen = preferred or valid
+    return chosen[0] if chosen else None
 
 
 def _choose(tariff: PricingTariff, dimension: Dimension, state: PeriodState) -> _Choice | None:

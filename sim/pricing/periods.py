@@ -77,7 +77,7 @@ from itertools import pairwise
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sim.ocpi.v221.cdrs import CdrDimension, CdrDimensionType, ChargingPeriod
-from sim.pricing.engine import PeriodInput
+from sim.pricing.engine import PeriodInput, default_tariff
 from sim.pricing.restrictions import PeriodState, restrictions_hold
 from sim.pricing.tariff import PricingTariff, Restrictions
 
@@ -237,12 +237,7 @@ class Timeline:
         if scheduled:
             wanted = scheduled[-1].tariff_id.casefold()
             return next(t for t in self.tariffs if t.id.casefold() == wanted)
-        if len(self.tariffs) == 1:
-            return self.tariffs[0]
-        valid = [t for t in self.tariffs if t.valid_at(moment)]
-        preferred = [t for t in valid if t.type in (None, "REGULAR")]
-        chosen = preferred or valid
-        return chosen[0] if chosen else None
+        return default_tariff(self.tariffs, moment)
 
     @classmethod
     def from_events(
