@@ -136,8 +136,11 @@ class Party:
         self.versions = tuple(v for v in SUPPORTED_VERSIONS if v in versions)
         self.host = f"{self.name.lower()}.roamsim.test"
         self.base_url = f"https://{self.host}/ocpi"
+        self.seed = seed
         self.rng = random.Random(f"{seed}:{self.name}")
-        self.ids = MessageIds(random.Random(f"{seed}:{self.name}:ids"))
+        """Credentials tokens only; every other draw takes a ``random_stream`` of its own."""
+        self._streams: dict[str, random.Random] = {}
+        self.ids = MessageIds(self.random_stream("ids"))
         self.connections: dict[str, Connection] = {}
         self._by_token: dict[str, Connection] = {}
         self._token_a: dict[str, str] = {}
@@ -203,6 +206,19 @@ class Party:
     def advertised_endpoints(self, version: OCPIVersion) -> list[tuple[str, str | None, str]]:
         """``(module, interface role, url)`` for the version details answer."""
         return list(self._endpoints.get(version, []))
+
+    # --- randomness -----------------------------------------------------------------------------
+
+    def random_stream(self, purpose: str) -> random.Random:
+        """The party's random stream for ``purpose``, seeded ``{seed}:{name}:{purpose}`` (created once).
+
+        One stream per purpose keeps draws independent: an extra authorization reference never
+        shifts the credentials tokens or the message ids that follow it.
+        """
+        stream = self._streams.get(purpose)
+        if stream is None:
+            stream = self._streams[purpose] = random.Random(f"{self.seed}:{self.name}:{purpose}")
+        return stream
 
     # --- credentials tokens ---------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ their endpoints for the roles present and read and write that data.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import ClassVar
 
 import simpy
 
@@ -62,39 +63,35 @@ class Platform(Party):
         return self.emsp
 
 
-class CPO(Platform):
+class SingleRole(Platform):
+    """A platform hosting exactly one party, in the role ``ROLE`` of the subclass."""
+
+    ROLE: ClassVar[Role]
+
+    def __init__(
+        self,
+        party: PartyRef,
+        name: str,
+        *,
+        env: simpy.Environment,
+        clock: SimClock,
+        network: Network,
+        seed: int | str = 0,
+        versions: Sequence[OCPIVersion] = SUPPORTED_VERSIONS,
+    ) -> None:
+        roles = [PartyRole(self.ROLE, party, name)]
+        super().__init__(roles, env=env, clock=clock, network=network, seed=seed, versions=versions)
+
+
+class CPO(SingleRole):
     """A charge point operator: Locations, Tariffs, Sessions, CDRs as Sender; Tokens, Commands,
     ChargingProfiles as Receiver."""
 
-    def __init__(
-        self,
-        party: PartyRef,
-        name: str,
-        *,
-        env: simpy.Environment,
-        clock: SimClock,
-        network: Network,
-        seed: int | str = 0,
-        versions: Sequence[OCPIVersion] = SUPPORTED_VERSIONS,
-    ) -> None:
-        roles = [PartyRole(Role.CPO, party, name)]
-        super().__init__(roles, env=env, clock=clock, network=network, seed=seed, versions=versions)
+    ROLE = Role.CPO
 
 
-class EMSP(Platform):
+class EMSP(SingleRole):
     """An e-mobility service provider: Locations, Tariffs, Sessions, CDRs as Receiver; Tokens as
     Sender; Commands and ChargingProfiles callbacks."""
 
-    def __init__(
-        self,
-        party: PartyRef,
-        name: str,
-        *,
-        env: simpy.Environment,
-        clock: SimClock,
-        network: Network,
-        seed: int | str = 0,
-        versions: Sequence[OCPIVersion] = SUPPORTED_VERSIONS,
-    ) -> None:
-        roles = [PartyRole(Role.EMSP, party, name)]
-        super().__init__(roles, env=env, clock=clock, network=network, seed=seed, versions=versions)
+    ROLE = Role.EMSP

@@ -1,6 +1,7 @@
 """ChargingProfiles module (2.2.1): set / get / clear with their asynchronous results and the CPO's updates.
 
-Network as in ``test_commands`` (NL-CPA and DE-MSP, Location LOC1, token TOK1) but with zero link
+The charger network of ``test_commands`` (``builders.chargers``: NL-CPA and DE-MSP, Location LOC1,
+token TOK1) but with zero link
 latency, so every moment is a whole number of seconds and the offsets in an ActiveChargingProfile can
 be stated exactly.  Session SES000001 runs at E1 (CHARGING_PROFILE_CAPABLE, 3 × 230 V × 32 A =
 22080 W), started by a START_SESSION command.
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -18,17 +18,17 @@ from sim.conformance import check
 from sim.events import MessageExchanged
 from sim.netbuilder import Roaming
 from sim.ocpi.common import format_datetime
-from sim.ocpi.headers import PartyRef
 from sim.ocpi.v221.chargingprofiles import ChargingProfile, ChargingProfileResponseType, ChargingProfileResultType
+from sim.ocpi.v221.sessions import SessionStatus
 from sim.parties.modules import chargingprofiles_client as pc
 from sim.parties.modules import commands_client as cc
+from sim.parties.modules import sessions_client as sc
 from sim.parties.modules.chargingprofiles import ProfileRequest, active_profile, cpo_state, session_limit_kw
-from sim.parties.modules.locations_client import add_location
-from sim.parties.modules.tokens_client import add_token
 from sim.parties.party import Exchange
 
+from .builders import CPA, V211, V221, body, chargers, chargers_via_hub, path, query, start
+from .builders import Chargers as Net
 from .conftest import flow
-from .test_commands import CPA, V211, V221, Net, body, build, location, path, start, token
 
 SES = "SES000001"
 RECEIVER = f"/ocpi/2.2.1/receiver/chargingprofiles/{SES}"
@@ -49,7 +49,7 @@ def profile(*periods: dict[str, Any], unit: str = "W", **extra: Any) -> Charging
 @pytest.fixture
 def net() -> Net:
     """DE-MSP with an ACTIVE session SES000001 at E1 (zero latency)."""
-    built = build(Roaming(latency_s=0.0), V221)
+    built = chargers(Roaming(latency_s=0.0), V221)
     assert start(built, evse_uid="E1").accepted
     return built
 
@@ -67,10 +67,6 @@ def expected_update(exchange: MessageExchanged, *periods: dict[str, Any], durati
         "start_date_time": format_datetime(exchange.time),
         "charging_profile": {"charging_rate_unit": "W", "duration": duration, "charging_profile_period": list(periods)},
     }
-
-
-def query(exchange: MessageExchanged) -> dict[str, list[str]]:
-    return parse_qs(urlsplit(exchange.url).query)
 
 
 # --- set ------------------------------------------------------------------------------------------
@@ -210,15 +206,62 @@ def test_clear_profile_sends_the_evse_maximum(net: Net) -> None:
 def test_session_stop_sends_the_evse_maximum_once_more(net: Net) -> None:
     set_profile(net, profile(watts(11000)))
     mark = net.roaming.mark()
-    net.run(cc.stop_session(net.emsp, cpo=CPA, session_id=SES))
+    outcome = net.run(cc.stop_session(net.emsp, cpo=CPA, session_id=SES))
     exchanges = net.roaming.since(mark)
-    assert [(e.method, path(e.url)) for e in exchanges][-2:] == [
-        ("PATCH", "/ocpi/2.2.1/receiver/locations/NL/CPA/LOC1/E1"),
-        ("PUT", UPDATE),
-    ]
-    assert body(exchanges[-1]) == expected_update(exchanges[-1], EVSE_MAX)
+    assert flow(exchanges) == [
+        ("DE-MSP", "NL-CPA", "POST", "/ocpi/2.2.1/receiver/commands/STOP_SESSION", 200, 1000),
+        ("NL-CPA", "DE-MSP", "POST", path(outcome.response_url), 200, 1000),
+        ("NL-CPA", "DE-MSP", "PATCH", f"/ocpi/2.2.1/receiver/sessions/NL/CPA/{SES}", 200, 1000),
+        ("NL-CPA", "DE-MSP", "PUT", UPDATE, 200, 1000),
+        ("NL-CPA", "DE-MSP", "POST", "/ocpi/2.2.1/receiver/cdrs", 201, 1000),
+        ("NL-CPA", "DE-MSP", "PATCH", "/ocpi/2.2.1/receiver/locations/NL/CPA/LOC1/E1", 200, 1000),
+    ]  # the update follows the session's end (sessions.on_session_ended), before the CDR
+    assert body(exchanges[3]) == expected_update(exchanges[3], EVSE_MAX)
     assert cpo_state(net.cpo).sessions == {}
     assert check(exchanges) == []
+
+
+@pytest.mark.parametrize(
+    ("end", "status"),
+    [
+        (lambda net: sc.stop_session(net.cpo, SES), SessionStatus.COMPLETED),
+        (lambda net: sc.set_session_status(net.cpo, SES, SessionStatus.INVALID), SessionStatus.INVALID),
+    ],
+    ids=["stop_session", "declared-invalid"],
+)
+def test_a_session_ended_without_a_command_sends_the_evse_maximum_once_more(
+    net: Net, end: Any, status: SessionStatus
+) -> None:
+    assert start(net, evse_uid="E3", connector_id="1").accepted  # SES000002: nobody sets a profile on it
+    set_profile(net, profile(watts(11000)))
+    mark = net.roaming.mark()
+    net.roaming.run(end(net))
+    exchanges = net.roaming.since(mark)
+    assert flow(exchanges)[:2] == [
+        ("NL-CPA", "DE-MSP", "PATCH", f"/ocpi/2.2.1/receiver/sessions/NL/CPA/{SES}", 200, 1000),
+        ("NL-CPA", "DE-MSP", "PUT", UPDATE, 200, 1000),
+    ]
+    assert len(exchanges) == (3 if status is SessionStatus.COMPLETED else 2)  # + the CDR of a stop
+    assert body(exchanges[0])["status"] == status.value
+    assert body(exchanges[1]) == expected_update(exchanges[1], EVSE_MAX)
+    assert cpo_state(net.cpo).sessions == {} and session_limit_kw(net.cpo, SES) is None
+    again = net.roaming.mark()
+    net.roaming.run(sc.stop_session(net.cpo, "SES000002"))
+    assert [e.method for e in net.roaming.since(again)] == ["PATCH", "POST"]  # no update: no profile was set
+    assert check(net.roaming.since(mark)) == []
+
+
+def test_a_session_ending_after_a_clear_sends_no_further_update(net: Net) -> None:
+    set_profile(net, profile(watts(11000)))
+    net.run(pc.clear_charging_profile(net.emsp, cpo=CPA, session_id=SES))  # the EVSE maximum went out here
+    mark = net.roaming.mark()
+    net.roaming.run(sc.stop_session(net.cpo, SES))
+    assert [(e.method, path(e.url)) for e in net.roaming.since(mark)] == [
+        ("PATCH", f"/ocpi/2.2.1/receiver/sessions/NL/CPA/{SES}"),
+        ("POST", "/ocpi/2.2.1/receiver/cdrs"),
+    ]  # the active profile did not change: no update
+    assert cpo_state(net.cpo).sessions == {}
+    assert check(net.roaming.since(mark)) == []
 
 
 # --- refusals -------------------------------------------------------------------------------------
@@ -250,7 +293,7 @@ def test_invalid_requests_are_2001(net: Net) -> None:
 
     def send(method: str, params: dict[str, str] | None = None, request_body: Any = None) -> Exchange:
         call = net.emsp.call_peer(net.emsp_conn, method, url, module="chargingprofiles", body=request_body,
-                                  params=params, sender=net.msp, to=CPA)  # fmt: skip
+                                  params=params, sender=net.owner, to=CPA)  # fmt: skip
         exchange: Exchange = net.roaming.run(call)
         return exchange
 
@@ -274,7 +317,7 @@ def test_unknown_callback_and_bad_update_bodies(net: Net) -> None:
 
     def send(method: str, url: str, request_body: Any) -> Exchange:
         call = net.cpo.call_peer(connection, method, url, module="chargingprofiles", body=request_body,
-                                 sender=CPA, to=net.msp)  # fmt: skip
+                                 sender=CPA, to=net.owner)  # fmt: skip
         exchange: Exchange = net.roaming.run(call)
         return exchange
 
@@ -289,7 +332,7 @@ def test_unknown_callback_and_bad_update_bodies(net: Net) -> None:
 
 
 def test_no_chargingprofiles_in_211(roaming: Roaming) -> None:
-    net = build(roaming, V211)
+    net = chargers(roaming, V211)
     mark = roaming.mark()
     outcome = roaming.run(pc.set_charging_profile(net.emsp, cpo=CPA, session_id=SES, profile=profile(watts(1))))
     assert outcome.error is not None and outcome.exchange is None and roaming.since(mark) == []
@@ -307,13 +350,7 @@ def test_active_profile_of_a_session_without_profile(net: Net) -> None:
 
 
 def test_set_profile_via_hub(roaming: Roaming) -> None:
-    hub = roaming.hub("NL-HUB")
-    cpo, emsp = roaming.cpo("NL-CPA"), roaming.emsp("DE-MSP")
-    for party in (cpo, emsp):
-        roaming.connect(party, hub)
-        roaming.settle()
-    add_location(cpo, location())
-    add_token(emsp, token(PartyRef("DE", "MSP")))
+    _, emsp = chargers_via_hub(roaming)
     assert roaming.run(cc.start_session(emsp, cpo=CPA, location_id="LOC1", token_uid="TOK1", evse_uid="E1")).accepted
     roaming.settle(60)
     mark = roaming.mark()

@@ -7,152 +7,39 @@ EVSEs: ``E1`` can do everything, ``E2`` only has an RFID reader, ``E3`` needs a 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
 from sim.conformance import check
-from sim.events import MessageExchanged
 from sim.netbuilder import Roaming
-from sim.ocpi.common import OCPIVersion, format_datetime
+from sim.ocpi.common import format_datetime
 from sim.ocpi.headers import PartyRef
 from sim.ocpi.v221.cdrs import AuthMethod
 from sim.ocpi.v221.commands import CommandResponseType, CommandResultType, CommandType
-from sim.ocpi.v221.locations import Location, Status
-from sim.ocpi.v221.sessions import Session, SessionStatus
-from sim.ocpi.v221.tokens import Token
-from sim.ocpi.wirejson import loads
-from sim.parties.connection import Connection, SyncMode
+from sim.ocpi.v221.locations import Status
+from sim.ocpi.v221.sessions import SessionStatus
+from sim.parties.connection import SyncMode
 from sim.parties.modules import commands_client as cc
 from sim.parties.modules.commands import cancel_reservation_by_cpo, cpo_state
-from sim.parties.modules.locations_client import add_location, push_location, set_evse_status
+from sim.parties.modules.locations_client import set_evse_status
 from sim.parties.modules.tokens_client import add_token
 from sim.parties.party import Exchange
-from sim.parties.platform import Platform
 
+from .builders import CPA, V211, V221, body, chargers, chargers_via_hub, headers, path, start, token
+from .builders import Chargers as Net
 from .conftest import flow
-
-V211, V221 = OCPIVersion.V2_1_1, OCPIVersion.V2_2_1
-CPA = PartyRef("NL", "CPA")
-STAMP = "2026-03-01T00:00:00Z"
-ALL = ["REMOTE_START_STOP_CAPABLE", "RESERVABLE", "UNLOCK_CAPABLE", "CHARGING_PROFILE_CAPABLE"]
-
-# --- network and helpers (also used by test_chargingprofiles) -------------------------------------
-
-
-def connector(connector_id: str = "1") -> dict[str, Any]:
-    return {"id": connector_id, "standard": "IEC_62196_T2", "format": "SOCKET", "power_type": "AC_3_PHASE",
-            "max_voltage": 230, "max_amperage": 32, "last_updated": STAMP}  # fmt: skip
-
-
-def location() -> Location:
-    """LOC1: E1 (every capability), E2 (RFID reader only), E3 (START_SESSION_CONNECTOR_REQUIRED)."""
-    return Location.model_validate({
-        "country_code": "NL", "party_id": "CPA", "id": "LOC1", "publish": True, "address": "Stationsplein 1",
-        "city": "Utrecht", "postal_code": "3511", "country": "NLD", "time_zone": "Europe/Amsterdam",
-        "coordinates": {"latitude": "52.089444", "longitude": "5.110278"}, "last_updated": STAMP,
-        "evses": [
-            {"uid": "E1", "status": "AVAILABLE", "capabilities": ALL, "connectors": [connector()],
-             "last_updated": STAMP},
-            {"uid": "E2", "status": "AVAILABLE", "capabilities": ["RFID_READER"], "connectors": [connector()],
-             "last_updated": STAMP},
-            {"uid": "E3", "status": "AVAILABLE", "last_updated": STAMP,
-             "capabilities": ["REMOTE_START_STOP_CAPABLE", "START_SESSION_CONNECTOR_REQUIRED"],
-             "connectors": [connector("1"), connector("2")]},
-        ],
-    })  # fmt: skip
-
-
-def token(owner: PartyRef, uid: str = "TOK1") -> Token:
-    return Token.model_validate({
-        "country_code": owner.country_code, "party_id": owner.party_id, "uid": uid, "type": "RFID",
-        "contract_id": f"{owner.country_code}{owner.party_id}C{uid}", "issuer": "eMSP", "valid": True,
-        "whitelist": "ALWAYS", "last_updated": STAMP,
-    })  # fmt: skip
-
-
-@dataclass
-class Net:
-    """A CPO and an eMSP registered with each other; the eMSP speaks only ``version``."""
-
-    roaming: Roaming
-    cpo: Platform
-    emsp: Platform
-    emsp_conn: Connection
-    version: OCPIVersion
-
-    @property
-    def msp(self) -> PartyRef:
-        return self.emsp.emsp_data.party
-
-    def path(self, iface: str, module: str, *segments: str) -> str:
-        return "/".join([f"/ocpi/{self.version.value}/{iface}/{module}", *segments])
-
-    def run(self, process: Any) -> Any:
-        """Run an eMSP operation, then let the charger and its consequences play out."""
-        outcome = self.roaming.run(process)
-        self.roaming.settle(60)
-        return outcome
-
-    def post(self, command: str, body: Any) -> Exchange:
-        """A raw command POST (for bodies the client functions would never send)."""
-        url = f"https://{self.cpo.host}{self.path('receiver', 'commands', command)}"
-        call = self.emsp.call_peer(self.emsp_conn, "POST", url, module="commands", body=body,
-                                   sender=self.msp, to=CPA)  # fmt: skip
-        exchange: Exchange = self.roaming.run(call)
-        self.roaming.settle(60)
-        return exchange
-
-    def cpo_session(self, session_id: str) -> Session | None:
-        return self.cpo.cpo_data.sessions.get(CPA, session_id)
-
-    def evse_status(self, evse_uid: str) -> tuple[Status, Status]:
-        """The EVSE's status at the CPO and at the eMSP."""
-        mine = self.cpo.cpo_data.locations.get(CPA, "LOC1")
-        theirs = self.emsp.emsp_data.locations.get(CPA, "LOC1")
-        assert mine is not None and theirs is not None
-        return next(e.status for e in mine.evses or [] if e.uid == evse_uid), next(
-            e.status for e in theirs.evses or [] if e.uid == evse_uid
-        )
-
-
-def build(roaming: Roaming, version: OCPIVersion, sync: dict[str, SyncMode] | None = None) -> Net:
-    cpo = roaming.cpo("NL-CPA")
-    ref = "DE-MSP" if version is V221 else "DE-MSB"
-    emsp = roaming.emsp(ref) if version is V221 else roaming.emsp(ref, versions=[V211])
-    emsp_conn, _ = roaming.connect(emsp, cpo, sync=sync)
-    assert emsp_conn.version is version
-    add_location(cpo, location())
-    roaming.run(push_location(cpo, "LOC1"))
-    add_token(emsp, token(emsp.emsp_data.party))
-    return Net(roaming, cpo, emsp, emsp_conn, version)
 
 
 @pytest.fixture(params=[V221, V211], ids=["2.2.1", "2.1.1"])
 def net(roaming: Roaming, request: pytest.FixtureRequest) -> Net:
-    return build(roaming, request.param)
+    return chargers(roaming, request.param)
 
 
 @pytest.fixture
 def net221(roaming: Roaming) -> Net:
-    return build(roaming, V221)
-
-
-def path(url: str | None) -> str:
-    assert url is not None
-    return urlsplit(url).path
-
-
-def headers(pairs: tuple[tuple[str, str], ...]) -> dict[str, str]:
-    return {k.lower(): v for k, v in pairs}
-
-
-def body(exchange: MessageExchanged, which: str = "request") -> Any:
-    text = exchange.request_body if which == "request" else exchange.response_body
-    return loads(text or "null")
+    return chargers(roaming, V221)
 
 
 def seen(net: Net, result: CommandResultType) -> CommandResultType:
@@ -160,12 +47,6 @@ def seen(net: Net, result: CommandResultType) -> CommandResultType:
     if net.version is V221 or result.value in ("ACCEPTED", "NOT_SUPPORTED", "TIMEOUT"):
         return result
     return CommandResultType.REJECTED
-
-
-def start(net: Net, **kwargs: Any) -> cc.CommandOutcome:
-    arguments = {"location_id": "LOC1", "token_uid": "TOK1", **kwargs}
-    outcome: cc.CommandOutcome = net.run(cc.start_session(net.emsp, cpo=CPA, **arguments))
-    return outcome
 
 
 def reserve(net: Net, reservation_id: str = "42", hours: int = 2, **kwargs: Any) -> cc.CommandOutcome:
@@ -224,7 +105,7 @@ def test_start_session_full_flow(net: Net) -> None:
 
 
 def test_start_session_when_the_emsp_pulls_sessions_and_locations(roaming: Roaming) -> None:
-    net = build(roaming, V221, sync={"sessions": SyncMode.PULL, "locations": SyncMode.PULL})
+    net = chargers(roaming, V221, sync={"sessions": SyncMode.PULL, "locations": SyncMode.PULL})
     mark = roaming.mark()
     outcome = start(net, evse_uid="E1")
     assert flow(roaming.since(mark)) == [
@@ -285,7 +166,7 @@ def test_stop_unknown_session_is_unknown_session(net: Net) -> None:
 
 
 def test_stop_session_of_another_emsp_is_rejected(roaming: Roaming) -> None:
-    net = build(roaming, V221)
+    net = chargers(roaming, V221)
     other = roaming.emsp("DE-OTH")
     roaming.connect(other, net.cpo)
     start(net, evse_uid="E1")
@@ -417,7 +298,7 @@ def test_connector_required_capability(net221: Net) -> None:
 
 
 def test_token_of_another_emsp_is_rejected_and_never_looked_up(net221: Net) -> None:
-    foreign = token(PartyRef("FR", "XYZ")).to_wire()
+    foreign = token(PartyRef("FR", "XYZ"), "TOK1").to_wire()
     url = f"https://{net221.emsp.host}/ocpi/2.2.1/sender/commands/START_SESSION/x"
     mark = net221.roaming.mark()
     exchange = net221.post("START_SESSION", {"response_url": url, "token": foreign, "location_id": "LOC1"})
@@ -505,7 +386,7 @@ def test_reserve_now_and_cancel_reservation_221(net221: Net) -> None:
 
 
 def test_reserve_now_211_sends_an_int_reservation_id_and_makes_no_session(roaming: Roaming) -> None:
-    net = build(roaming, V211)
+    net = chargers(roaming, V211)
     mark = roaming.mark()
     outcome = reserve(net, reservation_id="0042")
     exchanges = roaming.since(mark)
@@ -601,27 +482,64 @@ def test_reservation_expires(net: Net) -> None:
     assert cpo_state(net.cpo).reservations == {}
 
 
-def test_reserved_evse_starts_only_for_the_reserving_token(net221: Net) -> None:
+def test_reserved_evse_starts_only_for_the_reserving_token_and_the_reservation_becomes_the_session(
+    net221: Net,
+) -> None:
     net = net221
-    add_token(net.emsp, token(net.msp, "TOK2"))
+    add_token(net.emsp, token(net.owner, "TOK2"))
     reserve(net, evse_uid="E1")
+    reserved = net.cpo_session("SES000001")
+    assert reserved is not None and reserved.status is SessionStatus.RESERVATION
     refused = start(net, evse_uid="E1", token_uid="TOK2")
     assert refused.result is not None and refused.result.result is CommandResultType.EVSE_OCCUPIED
     mark = net.roaming.mark()
     outcome = start(net, evse_uid="E1")
     assert outcome.accepted
-    assert flow(net.roaming.since(mark)) == [
+    exchanges = net.roaming.since(mark)
+    assert flow(exchanges) == [
         ("DE-MSP", "NL-CPA", "POST", net.path("receiver", "commands", "START_SESSION"), 200, 1000),
         ("NL-CPA", "DE-MSP", "POST", path(outcome.response_url), 200, 1000),
         ("NL-CPA", "DE-MSP", "PATCH", net.path("receiver", "sessions", "NL", "CPA", "SES000001"), 200, 1000),
-        ("NL-CPA", "DE-MSP", "PUT", net.path("receiver", "sessions", "NL", "CPA", "SES000002"), 201, 1000),
         ("NL-CPA", "DE-MSP", "PATCH", net.path("receiver", "locations", "NL", "CPA", "LOC1", "E1"), 200, 1000),
-    ]
-    reservation, charging = net.cpo_session("SES000001"), net.cpo_session("SES000002")
-    assert reservation is not None and reservation.status is SessionStatus.COMPLETED
+    ]  # 2.2.1 "Reservations": the RESERVATION session turns ACTIVE, no second session
+    activated = body(exchanges[2])
+    reference = body(exchanges[0])["authorization_reference"]
+    assert activated == {"status": "ACTIVE", "start_date_time": activated["last_updated"],
+                         "authorization_reference": reference, "last_updated": activated["last_updated"]}  # fmt: skip
+    assert reference != reserved.authorization_reference  # the start's reference wins
+    charging = net.cpo_session("SES000001")
     assert charging is not None and charging.status is SessionStatus.ACTIVE
+    assert (
+        format_datetime(charging.start_date_time)
+        == activated["start_date_time"]
+        != format_datetime(reserved.start_date_time)
+    )  # the wait for the driver is not charging time
+    assert (charging.cdr_token.uid, charging.authorization_reference) == ("TOK1", reference)
+    assert net.emsp.emsp_data.sessions.get(CPA, "SES000001") == charging
+    assert net.cpo_session("SES000002") is None
     assert cpo_state(net.cpo).reservations == {} and net.evse_status("E1") == (Status.CHARGING, Status.CHARGING)
+    net.roaming.settle(4 * 3600)  # the reservation's expiry passes: the session charges on
+    assert net.cpo_session("SES000001") == charging
     assert check(net.roaming.since(mark)) == []
+
+
+def test_reserving_token_starts_a_new_session_on_211(roaming: Roaming) -> None:
+    """2.1.1 has no RESERVATION status, so no reservation session: the start ends the reservation."""
+    net = chargers(roaming, V211)
+    reserve(net, evse_uid="E1")
+    mark = roaming.mark()
+    outcome = start(net, evse_uid="E1")
+    assert outcome.accepted
+    assert flow(roaming.since(mark)) == [
+        ("DE-MSB", "NL-CPA", "POST", net.path("receiver", "commands", "START_SESSION"), 200, 1000),
+        ("NL-CPA", "DE-MSB", "POST", path(outcome.response_url), 200, 1000),
+        ("NL-CPA", "DE-MSB", "PUT", net.path("receiver", "sessions", "NL", "CPA", "SES000001"), 201, 1000),
+        ("NL-CPA", "DE-MSB", "PATCH", net.path("receiver", "locations", "NL", "CPA", "LOC1", "E1"), 200, 1000),
+    ]
+    session = net.cpo_session("SES000001")
+    assert session is not None and session.status is SessionStatus.ACTIVE and len(net.cpo.cpo_data.sessions) == 1
+    assert cpo_state(net.cpo).reservations == {} and net.evse_status("E1") == (Status.CHARGING, Status.CHARGING)
+    assert check(roaming.since(mark)) == []
 
 
 # --- UNLOCK_CONNECTOR, routing ----------------------------------------------------------------------
@@ -650,13 +568,7 @@ def test_missing_token_or_route_is_reported_not_sent(net: Net, roaming: Roaming)
 
 
 def test_start_session_via_hub(roaming: Roaming) -> None:
-    hub = roaming.hub("NL-HUB")
-    cpo, emsp = roaming.cpo("NL-CPA"), roaming.emsp("DE-MSP")
-    for party in (cpo, emsp):
-        roaming.connect(party, hub)
-        roaming.settle()
-    add_location(cpo, location())
-    add_token(emsp, token(PartyRef("DE", "MSP")))
+    cpo, emsp = chargers_via_hub(roaming)
     mark = roaming.mark()
     outcome = roaming.run(cc.start_session(emsp, cpo=CPA, location_id="LOC1", token_uid="TOK1", evse_uid="E1"))
     roaming.settle(60)
@@ -677,7 +589,7 @@ def test_start_session_via_hub(roaming: Roaming) -> None:
 def test_determinism_same_seed_same_trace() -> None:
     def trace() -> list[tuple[Any, ...]]:
         roaming = Roaming()
-        net = build(roaming, V221)
+        net = chargers(roaming, V221)
         start(net, evse_uid="E1")
         reserve(net, evse_uid="E1")
         return [(e.url, e.request_body, e.correlation_id, format_datetime(e.time)) for e in roaming.exchanges]

@@ -23,9 +23,7 @@ from sim.ocpi.v221.commands import CommandResultType
 from sim.ocpi.v221.hubclientinfo import ClientInfo, ConnectionStatus
 from sim.ocpi.v221.locations import Location, Status
 from sim.ocpi.v221.sessions import Session
-from sim.ocpi.v221.tokens import Token
 from sim.ocpi.v221.types import Role
-from sim.ocpi.wirejson import loads
 from sim.parties import registration
 from sim.parties.connection import KnownClient
 from sim.parties.hub import Hub
@@ -38,6 +36,7 @@ from sim.parties.modules.tokens_client import add_token, push_tokens
 from sim.parties.party import Exchange, Party
 from sim.parties.platform import Platform
 
+from .builders import body, connector_json, evse_json, join_hub, site, token
 from .conftest import flow
 
 V221 = OCPIVersion.V2_2_1
@@ -67,9 +66,7 @@ def build(roaming: Roaming) -> Net:
 @pytest.fixture
 def net(roaming: Roaming) -> Net:
     built = build(roaming)
-    for party in (built.cpa, built.msa, built.cpb, built.msb):
-        roaming.connect(party, built.hub)
-        roaming.settle()
+    join_hub(roaming, built.hub, built.cpa, built.msa, built.cpb, built.msb)
     return built
 
 
@@ -77,22 +74,15 @@ def net(roaming: Roaming) -> Net:
 
 
 def location(owner: str, location_id: str, updated: datetime = T0) -> Location:
-    ref = PartyRef.parse(owner)
-    return Location.model_validate({
-        "country_code": ref.country_code, "party_id": ref.party_id, "id": location_id, "publish": True,
-        "address": "Stationsplein 1", "city": "Utrecht", "country": "NLD",
-        "coordinates": {"latitude": "52.089444", "longitude": "5.110278"},
-        "time_zone": "Europe/Amsterdam", "last_updated": updated,
-    })  # fmt: skip
+    """A Location without EVSEs."""
+    return site(location_id, owner=owner, last_updated=updated)
 
 
 def charger_location(owner: str, location_id: str) -> Location:
-    """A Location with one EVSE ``E1`` that accepts remote starts and charging profiles."""
-    evse = {"uid": "E1", "evse_id": "NL*CPA*E1", "status": "AVAILABLE", "last_updated": T0,
-            "capabilities": ["REMOTE_START_STOP_CAPABLE", "CHARGING_PROFILE_CAPABLE"],
-            "connectors": [{"id": "1", "standard": "IEC_62196_T2", "format": "SOCKET", "power_type": "AC_3_PHASE",
-                            "max_voltage": 230, "max_amperage": 16, "last_updated": T0}]}  # fmt: skip
-    return Location.model_validate({**location(owner, location_id).to_wire(), "evses": [evse]})
+    """A Location with one EVSE ``E1`` (16 A) that accepts remote starts and charging profiles."""
+    e1 = evse_json("E1", connector_json(max_amperage=16, last_updated=T0), evse_id="NL*CPA*E1", last_updated=T0,
+                   capabilities=["REMOTE_START_STOP_CAPABLE", "CHARGING_PROFILE_CAPABLE"])  # fmt: skip
+    return site(location_id, e1, owner=owner, last_updated=T0)
 
 
 def session(cpo: str, session_id: str, emsp: str, updated: datetime = T0) -> Session:
@@ -104,15 +94,6 @@ def session(cpo: str, session_id: str, emsp: str, updated: datetime = T0) -> Ses
                       "type": "RFID", "contract_id": f"{driver.country_code}-{driver.party_id}-C00001"},
         "location_id": "L1", "evse_uid": "E1", "connector_id": "1", "currency": "EUR", "status": "ACTIVE",
         "last_updated": updated,
-    })  # fmt: skip
-
-
-def token(emsp: str, uid: str) -> Token:
-    ref = PartyRef.parse(emsp)
-    return Token.model_validate({
-        "country_code": ref.country_code, "party_id": ref.party_id, "uid": uid, "type": "RFID",
-        "contract_id": f"{ref.country_code}-{ref.party_id}-C{uid}", "issuer": "Example eMSP", "valid": True,
-        "whitelist": "ALWAYS", "last_updated": T0,
     })  # fmt: skip
 
 
@@ -151,11 +132,6 @@ def routing(event: MessageExchanged, *, response: bool = False) -> tuple[str, st
         return f"{country}-{party}" if country and party else "-"
 
     return pair("from"), pair("to")
-
-
-def body(event: MessageExchanged, *, response: bool = False) -> Any:
-    text = event.response_body if response else event.request_body
-    return loads(text) if text else None
 
 
 def infos_put(events: list[MessageExchanged]) -> list[tuple[str, str, str, str]]:
@@ -450,7 +426,7 @@ def test_broadcast_location_put_and_patch_reach_every_emsp(roaming: Roaming, net
 
 
 def test_broadcast_token_put_reaches_every_cpo(roaming: Roaming, net: Net) -> None:
-    add_token(net.msa, token("DE-MSA", "0001"))
+    add_token(net.msa, token("DE-MSA", "0001", whitelist="ALWAYS", last_updated=T0))
     mark = roaming.mark()
     pushes = roaming.run(push_tokens(net.msa))
     assert [p.ok for p in pushes] == [True]
@@ -523,7 +499,7 @@ def test_get_all_sessions_gives_each_emsp_only_its_own(roaming: Roaming, net: Ne
 def charging(roaming: Roaming, net: Net) -> Net:
     """NL-CPA has a remote-startable EVSE, DE-MSA a token; no messages yet."""
     add_location(net.cpa, charger_location("NL-CPA", "L1"))
-    add_token(net.msa, token("DE-MSA", "0001"))
+    add_token(net.msa, token("DE-MSA", "0001", whitelist="ALWAYS", last_updated=T0))
     return net
 
 

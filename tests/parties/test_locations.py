@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from sim.conformance import check
-from sim.events import MessageExchanged
 from sim.netbuilder import Roaming
 from sim.ocpi.common import OCPIVersion, format_datetime
 from sim.ocpi.headers import PartyRef
@@ -20,90 +16,28 @@ from sim.ocpi.v211 import convert
 from sim.ocpi.v221.locations import Location, Status
 from sim.ocpi.v221.types import Role
 from sim.ocpi.wirejson import dumps, loads
-from sim.parties.connection import Connection, SyncMode
+from sim.parties.connection import SyncMode
 from sim.parties.modules import locations_client as lc
 from sim.parties.modules.pull import sync_state
-from sim.parties.party import Exchange
-from sim.parties.platform import Platform
 
+from .builders import (
+    CPA,
+    EXAMPLES,
+    OLD,
+    V211,
+    V221,
+    Bilateral,
+    catalog,
+    connector_json,
+    data,
+    evse_json,
+    headers,
+    only_bad_bodies,
+    path,
+    query,
+    site,
+)
 from .conftest import flow
-
-V211, V221 = OCPIVersion.V2_1_1, OCPIVersion.V2_2_1
-EXAMPLES = Path(__file__).parents[2].parent / "shared" / "ocpi" / "examples"
-CPA = PartyRef("NL", "CPA")
-OLD = datetime(2015, 1, 1, tzinfo=UTC)
-
-
-# --- shared helpers (also used by test_tariffs) ---------------------------------------------------
-
-
-@dataclass
-class Net:
-    """A CPO and an eMSP registered with each other; the eMSP speaks only ``version``."""
-
-    roaming: Roaming
-    cpo: Platform
-    emsp: Platform
-    emsp_conn: Connection
-    """The eMSP's connection to the CPO."""
-    cpo_conn: Connection
-    """The CPO's connection to the eMSP."""
-    version: OCPIVersion
-
-    @property
-    def emsp_name(self) -> str:
-        return self.emsp.name
-
-    def receiver(self, module: str, *segments: str) -> str:
-        """The eMSP Receiver URL of ``module`` joined with ``segments``."""
-        return "/".join([f"https://{self.emsp.host}/ocpi/{self.version.value}/receiver/{module}", *segments])
-
-    def sender(self, module: str, *segments: str) -> str:
-        """The CPO Sender URL of ``module`` joined with ``segments``."""
-        return "/".join([f"https://{self.cpo.host}/ocpi/{self.version.value}/sender/{module}", *segments])
-
-    def cpo_sends(self, method: str, url: str, module: str, body: Any = None) -> Exchange:
-        """A raw request from the CPO to the eMSP (for bodies the client functions would never send)."""
-        to = self.cpo_conn.parties()[0]
-        return self.roaming.run(
-            self.cpo.call_peer(self.cpo_conn, method, url, module=module, body=body, sender=CPA, to=to)
-        )
-
-    def emsp_sends(self, method: str, url: str, module: str) -> Exchange:
-        """A raw request from the eMSP to the CPO."""
-        sender = self.emsp.ref(Role.EMSP)
-        return self.roaming.run(self.emsp.call_peer(self.emsp_conn, method, url, module=module, sender=sender, to=CPA))
-
-
-def build(roaming: Roaming, version: OCPIVersion, sync: SyncMode = SyncMode.PUSH) -> Net:
-    """``NL-CPA`` (both versions) and ``DE-MSP`` (2.2.1) or ``DE-MSB`` (2.1.1 only), the eMSP registering."""
-    cpo = roaming.cpo("NL-CPA")
-    emsp = roaming.emsp("DE-MSP") if version is V221 else roaming.emsp("DE-MSB", versions=[V211])
-    emsp_conn, cpo_conn = roaming.connect(emsp, cpo, sync={"locations": sync, "tariffs": sync})
-    assert emsp_conn.version is version
-    return Net(roaming, cpo, emsp, emsp_conn, cpo_conn, version)
-
-
-def path(url: str) -> str:
-    return urlsplit(url).path
-
-
-def query(exchange: MessageExchanged) -> dict[str, list[str]]:
-    return parse_qs(urlsplit(exchange.url).query)
-
-
-def headers(pairs: tuple[tuple[str, str], ...]) -> dict[str, str]:
-    return {k.lower(): v for k, v in pairs}
-
-
-def data(exchange: MessageExchanged) -> Any:
-    return loads(exchange.response_body or "{}").get("data")
-
-
-def only_bad_bodies(exchanges: list[MessageExchanged], *bad: int) -> None:
-    """Everything conforms except the request bodies a test broke on purpose (given by index)."""
-    assert [(v.seq, v.where) for v in check(exchanges)] == [(exchanges[i].seq, "request body") for i in bad]
-
 
 # --- test objects ---------------------------------------------------------------------------------
 
@@ -116,20 +50,14 @@ def example_location(location_id: str = "LOC1", **changes: Any) -> Location:
 
 def small_location(location_id: str, last_updated: datetime = OLD) -> Location:
     """A one-EVSE, one-connector Location built in code."""
-    stamp = format_datetime(last_updated)
-    return Location.model_validate(
-        {
-            "country_code": "NL", "party_id": "CPA", "id": location_id, "publish": True,
-            "address": "Stationsplein 1", "city": "Utrecht", "postal_code": "3511", "country": "NLD",
-            "coordinates": {"latitude": "52.089444", "longitude": "5.110278"}, "time_zone": "Europe/Amsterdam",
-            "evses": [{
-                "uid": f"{location_id}-E1", "status": "AVAILABLE", "last_updated": stamp,
-                "connectors": [{"id": "1", "standard": "IEC_62196_T2", "format": "SOCKET", "power_type": "AC_3_PHASE",
-                                "max_voltage": 230, "max_amperage": 32, "last_updated": stamp}],
-            }],
-            "last_updated": stamp,
-        }
-    )  # fmt: skip
+    only = evse_json(f"{location_id}-E1", connector_json(last_updated=last_updated), last_updated=last_updated)
+    return site(location_id, only, last_updated=last_updated)
+
+
+def pushed_example(net: Bilateral) -> None:
+    """The CPO adds the spec's example Location LOC1 and pushes it to the eMSP."""
+    lc.add_location(net.cpo, example_location())
+    net.roaming.run(lc.push_location(net.cpo, "LOC1"))
 
 
 def as_received(location: Location, version: OCPIVersion) -> Location:
@@ -148,13 +76,13 @@ def wire_json(location: Location, version: OCPIVersion) -> str:
 
 @pytest.mark.parametrize("version", [V221, V211])
 def test_push_three_locations_put_201_then_200_on_repush(roaming: Roaming, version: OCPIVersion) -> None:
-    net = build(roaming, version)
+    net = catalog(roaming, version)
     locations = [example_location("LOC1"), small_location("LOC2"), small_location("LOC3")]
     for location in locations:
         assert lc.add_location(net.cpo, location) is True
     mark = roaming.mark()
     results = roaming.run(lc.push_all_locations(net.cpo))
-    puts = [("NL-CPA", net.emsp_name, "PUT", path(net.receiver("locations", "NL", "CPA", loc.id))) for loc in locations]
+    puts = [("NL-CPA", net.emsp.name, "PUT", path(net.receiver("locations", "NL", "CPA", loc.id))) for loc in locations]
     assert flow(roaming.since(mark)) == [(*put, 201, 1000) for put in puts]
     assert [e.request_body for e in roaming.since(mark)] == [wire_json(loc, version) for loc in locations]
     assert all(r.ok and len(r.deliveries) == 1 and not r.skipped for r in results)
@@ -177,7 +105,7 @@ def test_push_three_locations_put_201_then_200_on_repush(roaming: Roaming, versi
 
 
 def test_push_goes_nowhere_on_pull_connections(roaming: Roaming) -> None:
-    net = build(roaming, V221, sync=SyncMode.PULL)
+    net = catalog(roaming, V221, sync=SyncMode.PULL)
     lc.add_location(net.cpo, small_location("LOC1"))
     mark = roaming.mark()
     result = roaming.run(lc.push_location(net.cpo, "LOC1"))
@@ -185,22 +113,21 @@ def test_push_goes_nowhere_on_pull_connections(roaming: Roaming) -> None:
 
 
 def test_add_location_refuses_a_foreign_owner(roaming: Roaming) -> None:
-    net = build(roaming, V221)
+    net = catalog(roaming, V221)
     with pytest.raises(ValueError, match="owned by BE-BEC"):
         lc.add_location(net.cpo, example_location(country_code="BE", party_id="BEC"))
 
 
 @pytest.mark.parametrize("version", [V221, V211])
 def test_evse_status_patch_exact_body_and_bumps(roaming: Roaming, version: OCPIVersion) -> None:
-    net = build(roaming, version)
-    lc.add_location(net.cpo, example_location())
-    roaming.run(lc.push_location(net.cpo, "LOC1"))
+    net = catalog(roaming, version)
+    pushed_example(net)
     roaming.settle(60)
     now = roaming.clock.now()
     mark = roaming.mark()
     result = roaming.run(lc.set_evse_status(net.cpo, "LOC1", "3256", Status.CHARGING))
     url = net.receiver("locations", "NL", "CPA", "LOC1", "3256")
-    assert flow(roaming.since(mark)) == [("NL-CPA", net.emsp_name, "PATCH", path(url), 200, 1000)]
+    assert flow(roaming.since(mark)) == [("NL-CPA", net.emsp.name, "PATCH", path(url), 200, 1000)]
     assert roaming.since(mark)[0].request_body == dumps(
         {"status": "CHARGING", "last_updated": format_datetime(now, version)}
     )
@@ -227,15 +154,14 @@ def test_evse_status_patch_exact_body_and_bumps(roaming: Roaming, version: OCPIV
 
 @pytest.mark.parametrize("version", [V221, V211])
 def test_connector_tariffs_patch_bumps_evse_and_location(roaming: Roaming, version: OCPIVersion) -> None:
-    net = build(roaming, version)
-    lc.add_location(net.cpo, example_location())
-    roaming.run(lc.push_location(net.cpo, "LOC1"))
+    net = catalog(roaming, version)
+    pushed_example(net)
     roaming.settle(60)
     now = roaming.clock.now()
     mark = roaming.mark()
     roaming.run(lc.set_connector_tariffs(net.cpo, "LOC1", "3256", "2", ["T9"]))
     url = net.receiver("locations", "NL", "CPA", "LOC1", "3256", "2")
-    assert flow(roaming.since(mark)) == [("NL-CPA", net.emsp_name, "PATCH", path(url), 200, 1000)]
+    assert flow(roaming.since(mark)) == [("NL-CPA", net.emsp.name, "PATCH", path(url), 200, 1000)]
     expected_body = {"tariff_ids": ["T9"]} if version is V221 else {"tariff_id": "T9"}
     assert loads(roaming.since(mark)[0].request_body or "") == {
         **expected_body,
@@ -252,7 +178,7 @@ def test_connector_tariffs_patch_bumps_evse_and_location(roaming: Roaming, versi
 
 @pytest.mark.parametrize("version", [V221, V211])
 def test_unpublished_location_skipped_for_211_listed_for_nobody(roaming: Roaming, version: OCPIVersion) -> None:
-    net = build(roaming, version)
+    net = catalog(roaming, version)
     lc.add_location(net.cpo, small_location("PRIV").model_copy(update={"publish": False}))
     lc.add_location(net.cpo, small_location("PUB"))
     mark = roaming.mark()
@@ -273,7 +199,7 @@ def test_unpublished_location_skipped_for_211_listed_for_nobody(roaming: Roaming
 
 @pytest.mark.parametrize("version", [V221, V211])
 def test_sender_get_location_evse_connector_and_404s(roaming: Roaming, version: OCPIVersion) -> None:
-    net = build(roaming, version)
+    net = catalog(roaming, version)
     location = example_location()
     lc.add_location(net.cpo, location)
     mark = roaming.mark()
@@ -296,14 +222,14 @@ def test_sender_get_location_evse_connector_and_404s(roaming: Roaming, version: 
 
 @pytest.mark.parametrize("version", [V221, V211])
 def test_pull_with_limit_2_over_5_follows_link(roaming: Roaming, version: OCPIVersion) -> None:
-    net = build(roaming, version, sync=SyncMode.PULL)
+    net = catalog(roaming, version, sync=SyncMode.PULL)
     for i in range(1, 6):
         lc.add_location(net.cpo, small_location(f"LOC{i}"))
     mark = roaming.mark()
     result = roaming.run(lc.pull_locations(net.emsp, net.emsp_conn, limit=2, date_from=OLD))
     exchanges = roaming.since(mark)
     list_path = path(net.sender("locations"))
-    assert flow(exchanges) == [(net.emsp_name, "NL-CPA", "GET", list_path, 200, 1000)] * 3
+    assert flow(exchanges) == [(net.emsp.name, "NL-CPA", "GET", list_path, 200, 1000)] * 3
     stamp = format_datetime(OLD, version)
     assert [query(e) for e in exchanges] == [
         {"date_from": [stamp], "limit": ["2"]},
@@ -325,7 +251,7 @@ def test_pull_with_limit_2_over_5_follows_link(roaming: Roaming, version: OCPIVe
 
 
 def test_server_caps_the_page_size_and_says_so(roaming: Roaming) -> None:
-    net = build(roaming, V221, sync=SyncMode.PULL)
+    net = catalog(roaming, V221, sync=SyncMode.PULL)
     sync_state(net.cpo, "locations").page_limit = 2
     for i in range(1, 4):
         lc.add_location(net.cpo, small_location(f"LOC{i}"))
@@ -340,14 +266,14 @@ def test_server_caps_the_page_size_and_says_so(roaming: Roaming) -> None:
 
 @pytest.mark.parametrize("version", [V221, V211])
 def test_poll_fetches_only_changed_locations(roaming: Roaming, version: OCPIVersion) -> None:
-    net = build(roaming, version, sync=SyncMode.PULL)
+    net = catalog(roaming, version, sync=SyncMode.PULL)
     for i in range(1, 4):
         lc.add_location(net.cpo, small_location(f"LOC{i}"))
     mark = roaming.mark()
     first_start = roaming.clock.now()
     process = lc.poll_locations(net.emsp, net.emsp_conn, 3600)
     roaming.settle(10)
-    assert flow(roaming.since(mark)) == [(net.emsp_name, "NL-CPA", "GET", path(net.sender("locations")), 200, 1000)]
+    assert flow(roaming.since(mark)) == [(net.emsp.name, "NL-CPA", "GET", path(net.sender("locations")), 200, 1000)]
     assert query(roaming.since(mark)[0]) == {} and len(data(roaming.since(mark)[0])) == 3
     assert len(net.emsp.emsp_data.locations) == 3
 
@@ -356,7 +282,7 @@ def test_poll_fetches_only_changed_locations(roaming: Roaming, version: OCPIVers
     assert roaming.since(changed) == []  # pull connection: nothing pushed
     roaming.settle(3600)
     second = roaming.since(changed)
-    assert flow(second) == [(net.emsp_name, "NL-CPA", "GET", path(net.sender("locations")), 200, 1000)]
+    assert flow(second) == [(net.emsp.name, "NL-CPA", "GET", path(net.sender("locations")), 200, 1000)]
     assert query(second[0]) == {"date_from": [format_datetime(first_start, version)]}
     assert [item["id"] for item in data(second[0])] == ["LOC2"]
     received = net.emsp.emsp_data.locations.get(CPA, "LOC2")
@@ -370,7 +296,7 @@ def test_poll_fetches_only_changed_locations(roaming: Roaming, version: OCPIVers
 
 
 def test_pull_rejects_invalid_and_foreign_items_but_keeps_the_rest(roaming: Roaming) -> None:
-    net = build(roaming, V221, sync=SyncMode.PULL)
+    net = catalog(roaming, V221, sync=SyncMode.PULL)
     lc.add_location(net.cpo, small_location("GOOD"))
     # A Location slipped into the CPO's store under its own key while owned by someone else.
     net.cpo.cpo_data.locations.put(CPA, "ALIEN", small_location("ALIEN").model_copy(update={"party_id": "XYZ"}))
@@ -383,9 +309,8 @@ def test_pull_rejects_invalid_and_foreign_items_but_keeps_the_rest(roaming: Roam
 
 
 def test_receiver_evse_and_connector_put_and_location_patch_221(roaming: Roaming) -> None:
-    net = build(roaming, V221)
-    lc.add_location(net.cpo, example_location())
-    roaming.run(lc.push_location(net.cpo, "LOC1"))
+    net = catalog(roaming, V221)
+    pushed_example(net)
     mark = roaming.mark()
     evse = (
         small_location("X").evses[0].model_copy(update={"uid": "NEW", "last_updated": datetime(2026, 1, 1, tzinfo=UTC)})
@@ -413,9 +338,8 @@ def test_receiver_evse_and_connector_put_and_location_patch_221(roaming: Roaming
 
 @pytest.mark.parametrize("version", [V221, V211])
 def test_invalid_body_2001_leaves_store_unchanged(roaming: Roaming, version: OCPIVersion) -> None:
-    net = build(roaming, version)
-    lc.add_location(net.cpo, example_location())
-    roaming.run(lc.push_location(net.cpo, "LOC1"))
+    net = catalog(roaming, version)
+    pushed_example(net)
     before = net.emsp.emsp_data.locations.values()
     body = loads(wire_json(example_location(), version))
     del body["address"]
@@ -439,7 +363,7 @@ def test_invalid_body_2001_leaves_store_unchanged(roaming: Roaming, version: OCP
 
 @pytest.mark.parametrize("version", [V221, V211])
 def test_receiver_error_paths(roaming: Roaming, version: OCPIVersion) -> None:
-    net = build(roaming, version)
+    net = catalog(roaming, version)
     location = example_location()
     lc.add_location(net.cpo, location)
     roaming.run(lc.push_location(net.cpo, "LOC1"))
@@ -490,7 +414,7 @@ def test_receiver_error_paths(roaming: Roaming, version: OCPIVersion) -> None:
 
 @pytest.mark.parametrize("version", [V221, V211])
 def test_token_a_is_refused_on_locations(roaming: Roaming, version: OCPIVersion) -> None:
-    net = build(roaming, version)
+    net = catalog(roaming, version)
     token_a = net.cpo.issue_token_a("someone")
     mark = roaming.mark()
     sender = net.emsp.ref(Role.EMSP)

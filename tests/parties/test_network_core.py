@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import random
 from dataclasses import replace
 
 import pytest
@@ -11,7 +12,7 @@ from sim.conformance import check, check_exchange
 from sim.net.links import LinkCondition
 from sim.netbuilder import Roaming
 from sim.ocpi.common import OCPIVersion
-from sim.ocpi.headers import PartyRef, TokenEncoding
+from sim.ocpi.headers import MessageIds, PartyRef, TokenEncoding
 from sim.ocpi.router import OCPIReply, OCPIRequest
 from sim.ocpi.v221.types import Role
 from sim.parties import registration
@@ -316,3 +317,14 @@ def test_same_seed_gives_a_byte_identical_trace_and_another_seed_does_not() -> N
     assert len(first.splitlines()) == 10
     assert first.splitlines()[0].startswith('{"seq":1,"time":"2026-03-02T06:00:00.050Z","from":"DE-MSA","to":"NL-CPA"')
     assert _run_and_trace(8) != first
+
+
+def test_random_streams_are_per_purpose_seeded_and_leave_the_token_stream_alone() -> None:
+    drawing, quiet = (bare_party(Roaming(seed=7), "NL-CPA", Role.CPO) for _ in range(2))
+    stream = drawing.random_stream("authorization_reference")
+    assert drawing.random_stream("authorization_reference") is stream  # created once, then continued
+    assert stream.random() == random.Random("7:NL-CPA:authorization_reference").random()
+    drawing.random_stream("commands:response_url").getrandbits(128)
+    # Draws on streams of their own move neither the credentials tokens nor the message ids.
+    assert drawing.new_token() == quiet.new_token()
+    assert drawing.ids.new() == quiet.ids.new() == MessageIds(random.Random("7:NL-CPA:ids")).new()

@@ -6,16 +6,13 @@ that a CPO only shows an eMSP its own sessions and CDRs; a hub NL-HUB for the ro
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from sim.conformance import check
-from sim.events import MessageExchanged
 from sim.netbuilder import Roaming
 from sim.ocpi.common import OCPIVersion, format_datetime
 from sim.ocpi.headers import PartyRef
@@ -23,12 +20,12 @@ from sim.ocpi.v221.cdrs import CDR, AuthMethod, CdrToken, ChargingPeriod
 from sim.ocpi.v221.locations import Location
 from sim.ocpi.v221.sessions import Session, SessionStatus
 from sim.ocpi.v221.tariffs import Tariff
-from sim.ocpi.v221.tokens import Token
 from sim.ocpi.v221.types import Price
 from sim.ocpi.wirejson import loads
 from sim.parties.connection import SyncMode
+from sim.parties.modules.cdrs import cdrs_state
 from sim.parties.modules.cdrs_client import issue_cdr, pull_cdrs
-from sim.parties.modules.sessions import sessions_state
+from sim.parties.modules.sessions import cdr_token, sessions_state
 from sim.parties.modules.sessions_client import (
     pull_sessions,
     set_session_status,
@@ -37,30 +34,25 @@ from sim.parties.modules.sessions_client import (
     update_session,
 )
 from sim.parties.modules.tokens_client import add_token
-from sim.parties.party import Exchange
-from sim.parties.platform import Platform
 
+from .builders import CPA as CPO
+from .builders import STAMP as T0
+from .builders import V211, V221, Bilateral, bilateral, body, connector_json, evse_json, join_hub, send, site, token
 from .conftest import flow
 
-V211, V221 = OCPIVersion.V2_1_1, OCPIVersion.V2_2_1
-T0 = datetime(2026, 3, 2, 5, 0, tzinfo=UTC)
-CPO = PartyRef("NL", "CPA")
+Net = Bilateral
 
 
 def location() -> Location:
-    connector = {"id": "1", "standard": "IEC_62196_T2", "format": "SOCKET", "power_type": "AC_3_PHASE",
-                 "max_voltage": 230, "max_amperage": 32, "tariff_ids": ["TARIFF1"], "last_updated": T0}  # fmt: skip
-    return Location.model_validate({
-        "country_code": "NL", "party_id": "CPA", "id": "LOC1", "publish": True, "name": "Stationsplein",
-        "address": "Stationsplein 1", "city": "Utrecht", "postal_code": "3511 ED", "country": "NLD",
-        "coordinates": {"latitude": "52.089444", "longitude": "5.110278"}, "time_zone": "Europe/Amsterdam",
-        "evses": [
-            {"uid": "EVSE1", "evse_id": "NL*CPA*E1", "status": "AVAILABLE", "connectors": [connector],
-             "capabilities": ["RFID_READER", "CHARGING_PREFERENCES_CAPABLE"], "last_updated": T0},
-            {"uid": "EVSE2", "status": "AVAILABLE", "connectors": [connector], "last_updated": T0},
-        ],
-        "last_updated": T0,
-    })  # fmt: skip
+    """LOC1: EVSE1 (RFID, charging preferences) and EVSE2, each one connector priced by TARIFF1."""
+    priced = connector_json(tariff_ids=["TARIFF1"])
+    return site(
+        "LOC1",
+        evse_json("EVSE1", priced, evse_id="NL*CPA*E1", capabilities=["RFID_READER", "CHARGING_PREFERENCES_CAPABLE"]),
+        evse_json("EVSE2", priced),
+        name="Stationsplein",
+        postal_code="3511 ED",
+    )
 
 
 def tariff() -> Tariff:
@@ -71,35 +63,16 @@ def tariff() -> Tariff:
 
 
 def driver(owner: PartyRef) -> CdrToken:
-    return CdrToken(country_code=owner.country_code, party_id=owner.party_id, uid="RFID0001", type="RFID",
-                    contract_id=f"{owner.country_code}-{owner.party_id}-C0001")  # fmt: skip
-
-
-@dataclass
-class Net:
-    roaming: Roaming
-    cpo: Platform
-    emsp: Platform
-    version: OCPIVersion
-
-    @property
-    def owner(self) -> PartyRef:
-        return self.emsp.emsp_data.party
-
-    def path(self, module: str, *rest: str) -> str:
-        return "/".join([f"/ocpi/{self.version.value}/receiver/{module}", *rest])
+    """The eMSP's token RFID0001 as Sessions and CDRs name it."""
+    return cdr_token(token(owner, whitelist="ALWAYS"))
 
 
 def build(roaming: Roaming, version: OCPIVersion, sync: dict[str, SyncMode] | None = None) -> Net:
-    cpo = roaming.cpo("NL-CPA")
-    cpo.cpo_data.locations.put(CPO, "LOC1", location())
-    cpo.cpo_data.tariffs.put(CPO, "TARIFF1", tariff())
-    emsp = roaming.emsp("DE-MSA") if version is V221 else roaming.emsp("DE-MSB", versions=[V211])
-    roaming.connect(emsp, cpo, sync=sync)
-    owner = emsp.emsp_data.party
-    add_token(emsp, Token.model_validate({**driver(owner).to_wire(), "issuer": "eMSP", "valid": True,
-                                          "whitelist": "ALWAYS", "last_updated": T0}))  # fmt: skip
-    return Net(roaming, cpo, emsp, version)
+    net = bilateral(Net, roaming, version, sync=sync)
+    net.cpo.cpo_data.locations.put(CPO, "LOC1", location())
+    net.cpo.cpo_data.tariffs.put(CPO, "TARIFF1", tariff())
+    add_token(net.emsp, token(net.owner, whitelist="ALWAYS"))
+    return net
 
 
 @pytest.fixture(params=[V221, V211], ids=["2.2.1", "2.1.1"])
@@ -110,18 +83,6 @@ def net(roaming: Roaming, request: pytest.FixtureRequest) -> Net:
 def period(start: datetime, **volumes: str) -> ChargingPeriod:
     dimensions = [{"type": kind, "volume": Decimal(volume)} for kind, volume in volumes.items()]
     return ChargingPeriod.model_validate({"start_date_time": start, "dimensions": dimensions})
-
-
-def body(event: MessageExchanged) -> Any:
-    return loads(event.request_body or "null")
-
-
-def send(roaming: Roaming, party: Platform, peer: Platform, method: str, url: str, **kw: Any) -> Exchange:
-    """A raw request over ``party``'s connection to ``peer``."""
-    connection = party.connections[peer.name]
-    module = url.split("/")[6]
-    return roaming.run(party.call_peer(connection, method, url, module=module, sender=party.roles[0].party,
-                                       to=peer.roles[0].party, **kw))  # fmt: skip
 
 
 def run_session(net: Net, *, cost: Price | None = None) -> tuple[Session, CDR]:
@@ -153,7 +114,7 @@ def test_session_lifecycle_221_appends_periods_and_posts_the_cdr(roaming: Roamin
     mark = roaming.mark()
     cost = Price(excl_vat=Decimal("2.10"), incl_vat=Decimal("2.54"))
     session, cdr = run_session(net, cost=cost)
-    url = net.path("sessions", "NL", "CPA", "SES000001")
+    url = net.path("receiver", "sessions", "NL", "CPA", "SES000001")
     assert flow(roaming.since(mark)) == [
         ("NL-CPA", "DE-MSA", "PUT", url, 201, 1000),
         ("NL-CPA", "DE-MSA", "PATCH", url, 200, 1000),
@@ -198,14 +159,14 @@ def test_session_lifecycle_211_sends_the_complete_period_list(roaming: Roaming) 
     net = build(roaming, V211)
     mark = roaming.mark()
     session, cdr = run_session(net)
-    url = net.path("sessions", "NL", "CPA", "SES000001")
+    url = net.path("receiver", "sessions", "NL", "CPA", "SES000001")
     assert flow(roaming.since(mark)) == [
         ("NL-CPA", "DE-MSB", "PUT", url, 201, 1000),
         *[("NL-CPA", "DE-MSB", "PATCH", url, 200, 1000)] * 4,
         ("NL-CPA", "DE-MSB", "POST", "/ocpi/2.1.1/receiver/cdrs", 201, 1000),
     ]
     put, *progress, stop, post = roaming.since(mark)
-    assert body(put)["auth_id"] == "DE-MSB-C0001" and body(put)["location"]["evses"][0]["uid"] == "EVSE1"
+    assert body(put)["auth_id"] == "DE-MSB-CRFID0001" and body(put)["location"]["evses"][0]["uid"] == "EVSE1"
     assert [len(body(e)["charging_periods"]) for e in progress] == [1, 2, 3]  # 2.1.1: the whole list each time
     assert body(stop)["status"] == "COMPLETED" and "end_datetime" in body(stop)
     held = net.emsp.emsp_data.sessions.get(CPO, "SES000001")
@@ -251,18 +212,16 @@ def test_status_changes_and_cdrs_without_periods(net: Net) -> None:
 
 
 def test_sessions_and_cdrs_through_a_hub(roaming: Roaming) -> None:
-    hub, cpo, emsp = roaming.hub("NL-HUB"), roaming.cpo("NL-CPA"), roaming.emsp("DE-MSA")
+    cpo, emsp = roaming.cpo("NL-CPA"), roaming.emsp("DE-MSA")
     cpo.cpo_data.locations.put(CPO, "LOC1", location())
-    for party in (cpo, emsp):
-        roaming.connect(party, hub)
-        roaming.settle()
+    join_hub(roaming, roaming.hub("NL-HUB"), cpo, emsp)
     mark = roaming.mark()
-    net = Net(roaming, cpo, emsp, V221)
-    session = roaming.run(start_session(cpo, location_id="LOC1", evse_uid="EVSE1", connector_id="1",
-                                        token=driver(net.owner), auth_method=AuthMethod.WHITELIST))  # fmt: skip
+    started = start_session(cpo, location_id="LOC1", evse_uid="EVSE1", connector_id="1",
+                            token=driver(emsp.emsp_data.party), auth_method=AuthMethod.WHITELIST)  # fmt: skip
+    session = roaming.run(started)
     roaming.settle(600)
     cdr = roaming.run(stop_session(cpo, session.id))
-    url = net.path("sessions", "NL", "CPA", "SES000001")
+    url = "/ocpi/2.2.1/receiver/sessions/NL/CPA/SES000001"
     assert flow(roaming.since(mark)) == [
         ("NL-HUB", "DE-MSA", "PUT", url, 201, 1000),
         ("NL-CPA", "NL-HUB", "PUT", url, 201, 1000),
@@ -301,11 +260,15 @@ def test_pull_sessions_and_cdrs_page_by_page(net: Net) -> None:
     assert parse_qs(first.query) == {"date_from": [format_datetime(T0, net.version)], "limit": ["2"]}
     assert (sessions.pages, sessions.stored, sessions.rejected, sessions.complete) == (2, 3, [], True)
     assert net.emsp.emsp_data.sessions.values() == pulled_form(net, net.cpo.cpo_data.sessions.values())
+    embedded = [key for key, _ in sorted(sessions_state(net.emsp).locations_211.items())]
+    assert embedded == ([("NL", "CPA", f"ses00000{n}") for n in (1, 2, 3)] if net.version is V211 else [])
     cdr_mark = roaming.mark()
     cdrs = roaming.run(pull_cdrs(net.emsp, connection, limit=2))
     assert (cdrs.pages, cdrs.stored, cdrs.created, cdrs.complete) == (2, 3, 3, True)
     assert dict(roaming.since(cdr_mark)[0].response_headers)["x-total-count"] == "3"
     assert [c.id for c in net.emsp.emsp_data.cdrs.values()] == ["CDR000001", "CDR000002", "CDR000003"]
+    embedded = [key for key, _ in sorted(cdrs_state(net.emsp).locations_211.items())]
+    assert embedded == ([("NL", "CPA", f"cdr00000{n}") for n in (1, 2, 3)] if net.version is V211 else [])
     held = net.emsp.emsp_data.cdrs.values()[0]
     again = roaming.run(pull_cdrs(net.emsp, connection))
     assert (again.pages, again.stored, again.created) == (1, 0, 0)  # CDRs already held stay as they are

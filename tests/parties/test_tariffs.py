@@ -20,8 +20,8 @@ from sim.ocpi.wirejson import loads
 from sim.parties.connection import SyncMode
 from sim.parties.modules import tariffs_client as tc
 
+from .builders import CPA, EXAMPLES, OLD, V211, V221, catalog, data, headers, only_bad_bodies, path, query
 from .conftest import flow
-from .test_locations import CPA, EXAMPLES, OLD, V211, V221, build, data, headers, only_bad_bodies, path, query
 
 
 def example_tariff(name: str, tariff_id: str, **changes: Any) -> Tariff:
@@ -62,13 +62,13 @@ def wire_json(tariff: Tariff, version: OCPIVersion) -> str:
 
 @pytest.mark.parametrize("version", [V221, V211])
 def test_push_tariffs_put_201_then_200_and_delete(roaming: Roaming, version: OCPIVersion) -> None:
-    net = build(roaming, version)
+    net = catalog(roaming, version)
     tariffs = [simple_tariff("T1"), example_tariff("tariff_4_complex.json", "T2")]
     for tariff in tariffs:
         assert tc.add_tariff(net.cpo, tariff) is True
     mark = roaming.mark()
     results = roaming.run(tc.push_all_tariffs(net.cpo))
-    puts = [("NL-CPA", net.emsp_name, "PUT", path(net.receiver("tariffs", "NL", "CPA", t.id))) for t in tariffs]
+    puts = [("NL-CPA", net.emsp.name, "PUT", path(net.receiver("tariffs", "NL", "CPA", t.id))) for t in tariffs]
     assert flow(roaming.since(mark)) == [(*put, 201, 1000) for put in puts]
     assert [e.request_body for e in roaming.since(mark)] == [wire_json(t, version) for t in tariffs]
     assert all(r.ok for r in results)
@@ -85,7 +85,7 @@ def test_push_tariffs_put_201_then_200_and_delete(roaming: Roaming, version: OCP
 
     gone = roaming.mark()
     result = roaming.run(tc.delete_tariff(net.cpo, "T1"))
-    assert flow(roaming.since(gone)) == [("NL-CPA", net.emsp_name, "DELETE", puts[0][3], 200, 1000)]
+    assert flow(roaming.since(gone)) == [("NL-CPA", net.emsp.name, "DELETE", puts[0][3], 200, 1000)]
     assert roaming.since(gone)[0].request_body is None and result.ok
     assert [t.id for t in net.emsp.emsp_data.tariffs] == ["T2"]
     assert [t.id for t in net.cpo.cpo_data.tariffs] == ["T2"]
@@ -95,7 +95,7 @@ def test_push_tariffs_put_201_then_200_and_delete(roaming: Roaming, version: OCP
 
 
 def test_reservation_only_tariff_is_skipped_for_211(roaming: Roaming) -> None:
-    net = build(roaming, V211)
+    net = catalog(roaming, V211)
     tc.add_tariff(net.cpo, reservation_only("RES"))
     mark = roaming.mark()
     result = roaming.run(tc.push_tariff(net.cpo, "RES"))
@@ -110,7 +110,7 @@ def test_reservation_only_tariff_is_skipped_for_211(roaming: Roaming) -> None:
 
 
 def test_tariff_patch_211_merges_into_stored_tariff(roaming: Roaming) -> None:
-    net = build(roaming, V211)
+    net = catalog(roaming, V211)
     tc.add_tariff(net.cpo, simple_tariff("12"))
     roaming.run(tc.push_tariff(net.cpo, "12"))
     mark = roaming.mark()
@@ -140,7 +140,7 @@ def test_tariff_patch_211_merges_into_stored_tariff(roaming: Roaming) -> None:
 
 
 def test_tariff_patch_221_is_405(roaming: Roaming) -> None:
-    net = build(roaming, V221)
+    net = catalog(roaming, V221)
     tc.add_tariff(net.cpo, simple_tariff("12"))
     roaming.run(tc.push_tariff(net.cpo, "12"))
     before = net.emsp.emsp_data.tariffs.values()
@@ -151,7 +151,7 @@ def test_tariff_patch_221_is_405(roaming: Roaming) -> None:
 
 @pytest.mark.parametrize("version", [V221, V211])
 def test_receiver_error_paths(roaming: Roaming, version: OCPIVersion) -> None:
-    net = build(roaming, version)
+    net = catalog(roaming, version)
     tariff = simple_tariff("T1")
     tc.add_tariff(net.cpo, tariff)
     roaming.run(tc.push_tariff(net.cpo, "T1"))
@@ -193,7 +193,7 @@ def test_receiver_error_paths(roaming: Roaming, version: OCPIVersion) -> None:
 
 @pytest.mark.parametrize("version", [V221, V211])
 def test_token_a_is_refused_on_tariffs(roaming: Roaming, version: OCPIVersion) -> None:
-    net = build(roaming, version)
+    net = catalog(roaming, version)
     mark = roaming.mark()
     request = net.emsp.build_request(
         "GET", net.sender("tariffs"), token=net.cpo.issue_token_a("x"), version=version, module="tariffs",
@@ -208,7 +208,7 @@ def test_token_a_is_refused_on_tariffs(roaming: Roaming, version: OCPIVersion) -
 
 @pytest.mark.parametrize("version", [V221, V211])
 def test_pull_tariffs_pages_and_replaces_known_list(roaming: Roaming, version: OCPIVersion) -> None:
-    net = build(roaming, version, sync=SyncMode.PULL)
+    net = catalog(roaming, version, sync=SyncMode.PULL)
     for i in range(1, 6):
         tc.add_tariff(net.cpo, simple_tariff(f"T{i}"))
     # Stale: a tariff of this CPO the eMSP still holds but the CPO no longer lists; and another CPO's.
@@ -219,7 +219,7 @@ def test_pull_tariffs_pages_and_replaces_known_list(roaming: Roaming, version: O
     mark = roaming.mark()
     result = roaming.run(tc.pull_tariffs(net.emsp, net.emsp_conn, limit=2))
     exchanges = roaming.since(mark)
-    assert flow(exchanges) == [(net.emsp_name, "NL-CPA", "GET", path(net.sender("tariffs")), 200, 1000)] * 3
+    assert flow(exchanges) == [(net.emsp.name, "NL-CPA", "GET", path(net.sender("tariffs")), 200, 1000)] * 3
     assert [query(e) for e in exchanges] == [
         {"limit": ["2"]}, {"limit": ["2"], "offset": ["2"]}, {"limit": ["2"], "offset": ["4"]}
     ]  # fmt: skip
@@ -235,7 +235,7 @@ def test_pull_tariffs_pages_and_replaces_known_list(roaming: Roaming, version: O
 
 @pytest.mark.parametrize("version", [V221, V211])
 def test_poll_tariffs_fetches_only_changed(roaming: Roaming, version: OCPIVersion) -> None:
-    net = build(roaming, version, sync=SyncMode.PULL)
+    net = catalog(roaming, version, sync=SyncMode.PULL)
     tc.add_tariff(net.cpo, simple_tariff("T1"))
     tc.add_tariff(net.cpo, simple_tariff("T2"))
     mark = roaming.mark()
@@ -248,7 +248,7 @@ def test_poll_tariffs_fetches_only_changed(roaming: Roaming, version: OCPIVersio
     tc.add_tariff(net.cpo, simple_tariff("T2", last_updated=changed_at))  # a new version of T2
     roaming.settle(900)
     polls = roaming.since(mark)
-    assert flow(polls) == [(net.emsp_name, "NL-CPA", "GET", path(net.sender("tariffs")), 200, 1000)] * 3
+    assert flow(polls) == [(net.emsp.name, "NL-CPA", "GET", path(net.sender("tariffs")), 200, 1000)] * 3
     assert query(polls[1]) == {"date_from": [format_datetime(first_start, version)]}
     # The third pull starts from the second pull's start: just before that GET arrived (one latency).
     second_start = parse_datetime(query(polls[2])["date_from"][0])

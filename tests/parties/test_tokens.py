@@ -6,73 +6,42 @@ NL-MSB where the CPO must find a token's owner; a hub NL-HUB for the routed case
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
-
 import pytest
 
 from sim.conformance import check
-from sim.events import MessageExchanged
 from sim.netbuilder import Roaming
 from sim.ocpi.common import OCPIVersion, format_datetime
 from sim.ocpi.headers import PartyRef
 from sim.ocpi.v221.cdrs import AuthMethod
 from sim.ocpi.v221.tokens import AllowedType, Token, TokenType, WhitelistType
-from sim.ocpi.wirejson import loads
 from sim.parties.connection import SyncMode
 from sim.parties.modules.tokens import set_authorization_verdict, set_needs_location, tokens_state
 from sim.parties.modules.tokens_client import Authorization, add_token, authorize, push_tokens, update_token
-from sim.parties.party import Exchange
-from sim.parties.platform import Platform
 
+from .builders import STAMP as T0
+from .builders import V211, V221, Bilateral, bilateral, body, join_hub, send, token
 from .conftest import flow
 
-V211, V221 = OCPIVersion.V2_1_1, OCPIVersion.V2_2_1
-T0 = datetime(2026, 3, 2, 5, 0, tzinfo=UTC)
 CPO_URL = "https://nl-cpa.roamsim.test/ocpi"
 
 
-@dataclass
-class Pair:
+class Pair(Bilateral):
     """A CPO and an eMSP registered with each other at ``version``."""
 
-    roaming: Roaming
-    cpo: Platform
-    emsp: Platform
-    version: OCPIVersion
-
-    @property
-    def owner(self) -> PartyRef:
-        return self.emsp.emsp_data.party
-
     def cpo_tokens(self) -> str:
-        return f"/ocpi/{self.version.value}/receiver/tokens/{self.owner.country_code}/{self.owner.party_id}"
+        return self.path("receiver", "tokens", self.owner.country_code, self.owner.party_id)
 
     def authorize_path(self, uid: str) -> str:
-        return f"/ocpi/{self.version.value}/sender/tokens/{uid}/authorize"
+        return self.path("sender", "tokens", uid, "authorize")
 
 
 def build(roaming: Roaming, version: OCPIVersion, sync: dict[str, SyncMode] | None = None) -> Pair:
-    cpo = roaming.cpo("NL-CPA")
-    emsp = roaming.emsp("DE-MSA") if version is V221 else roaming.emsp("DE-MSB", versions=[V211])
-    roaming.connect(emsp, cpo, sync=sync)
-    return Pair(roaming, cpo, emsp, version)
+    return bilateral(Pair, roaming, version, sync=sync)
 
 
 @pytest.fixture(params=[V221, V211], ids=["2.2.1", "2.1.1"])
 def pair(roaming: Roaming, request: pytest.FixtureRequest) -> Pair:
     return build(roaming, request.param)
-
-
-def token(owner: PartyRef | str, uid: str = "RFID0001", *, whitelist: str = "ALLOWED", valid: bool = True,
-          kind: str = "RFID") -> Token:  # fmt: skip
-    ref = PartyRef.parse(owner) if isinstance(owner, str) else owner
-    return Token.model_validate({
-        "country_code": ref.country_code, "party_id": ref.party_id, "uid": uid, "type": kind,
-        "contract_id": f"{ref.country_code}-{ref.party_id}-C{uid}", "issuer": "Example eMSP", "valid": valid,
-        "whitelist": whitelist, "last_updated": T0,
-    })  # fmt: skip
 
 
 def given(pair: Pair, *tokens: Token) -> None:
@@ -83,21 +52,8 @@ def given(pair: Pair, *tokens: Token) -> None:
     assert pushes and all(push.ok for push in pushes)
 
 
-def send(roaming: Roaming, party: Platform, peer: Platform, method: str, url: str, **kw: Any) -> Exchange:
-    """A raw request over ``party``'s connection to ``peer`` (routing headers as a direct peer sends them)."""
-    connection = party.connections[peer.name]
-    module = url.split("/")[6]
-    return roaming.run(party.call_peer(connection, method, url, module=module, sender=party.roles[0].party,
-                                       to=peer.roles[0].party, **kw))  # fmt: skip
-
-
 def ask(pair: Pair, uid: str = "RFID0001", kind: TokenType = TokenType.RFID) -> Authorization:
     return pair.roaming.run(authorize(pair.cpo, uid=uid, token_type=kind, location_id="L1", evse_uids=["E1"]))
-
-
-def body(event: MessageExchanged, side: str = "request") -> Any:
-    text = event.request_body if side == "request" else event.response_body
-    return loads(text or "null")
 
 
 # --- pushing tokens ---------------------------------------------------------------------------------
@@ -339,6 +295,14 @@ def test_exact_221_authorization_info_is_deterministic() -> None:
     assert cdr_token is not None and (cdr_token.uid, cdr_token.contract_id) == ("RFID0001", "DE-MSA-CRFID0001")
 
 
+def test_authorization_references_leave_the_credentials_token_stream_alone() -> None:
+    asked, silent = build(Roaming(), V221), build(Roaming(), V221)
+    for each in (asked, silent):
+        given(each, token(each.owner, whitelist="NEVER"))
+    assert ask(asked).authorization_reference is not None  # drawn by the eMSP
+    assert asked.emsp.new_token() == silent.emsp.new_token()  # its next credentials token is unchanged
+
+
 def test_needs_location_answers_2002_without_location_references(pair: Pair) -> None:
     roaming = pair.roaming
     given(pair, token(pair.owner, whitelist="NEVER"))
@@ -409,10 +373,8 @@ def test_offline_emsp_falls_back_to_the_cache_only_for_allowed_offline(
 
 
 def test_authorization_through_a_hub_and_its_4003_fallback(roaming: Roaming) -> None:
-    hub, cpo, emsp = roaming.hub("NL-HUB"), roaming.cpo("NL-CPA"), roaming.emsp("DE-MSA")
-    for party in (cpo, emsp):
-        roaming.connect(party, hub)
-        roaming.settle()
+    cpo, emsp = roaming.cpo("NL-CPA"), roaming.emsp("DE-MSA")
+    join_hub(roaming, roaming.hub("NL-HUB"), cpo, emsp)
     add_token(emsp, token("DE-MSA", whitelist="ALLOWED_OFFLINE"))
     roaming.run(push_tokens(emsp))  # a broadcast: the hub passes it on to the CPO
     assert [t.uid for t in cpo.cpo_data.tokens.values()] == ["RFID0001"]

@@ -34,7 +34,14 @@ from sim.ocpi.v221.cdrs import CDR
 from sim.ocpi.v221.locations import Location
 from sim.parties.connection import Connection
 from sim.parties.modules.common import join_url, state, url_owner
-from sim.parties.modules.sessions import Delivery, accepts_owner, owner_of, sender_list, token_arguments
+from sim.parties.modules.sessions import (
+    Delivery,
+    accepts_owner,
+    embedded_location,
+    owner_of,
+    sender_list,
+    token_arguments,
+)
 from sim.parties.modules.tokens import converted
 from sim.parties.stores import Key, object_key
 
@@ -73,16 +80,13 @@ def cdr_to_wire(platform: Platform, cdr: CDR) -> cdr211.CDR:
 
 
 def cdr_from_wire(platform: Platform, body: cdr211.CDR, owner: PartyRef) -> tuple[CDR, Location]:
-    """A received 2.1.1 CDR as (2.2.1 CDR, its embedded Location), owned by ``owner``; 2001 if impossible."""
-    cdr = converted(
-        lambda: cdr_from_211(
-            body, country_code=owner.country_code, party_id=owner.party_id, **token_arguments(platform, body.auth_id)
-        )
-    )
-    location = converted(
-        lambda: location_from_211(body.location, country_code=owner.country_code, party_id=owner.party_id)
-    )
-    return cdr, location
+    """A received 2.1.1 CDR as (2.2.1 CDR, its embedded Location), owned by ``owner``.
+
+    ``ConversionError`` when 2.2.1 cannot hold it (a receiver answers 2001, a pull rejects the item).
+    """
+    country, party = owner.country_code, owner.party_id
+    cdr = cdr_from_211(body, country_code=country, party_id=party, **token_arguments(platform, body.auth_id))
+    return cdr, location_from_211(body.location, country_code=country, party_id=party)
 
 
 # --- CPO Sender -------------------------------------------------------------------------------------
@@ -128,7 +132,7 @@ def _install_receiver(platform: Platform, version: OCPIVersion) -> None:
             if peer is None or not peer.parties():
                 raise InvalidOrMissingParameters("the CDR's owner cannot be told from this connection")
             owner = peer.parties()[0]
-            cdr, location = cdr_from_wire(platform, body, owner)
+            cdr, location = converted(lambda: cdr_from_wire(platform, body, owner))
         else:
             cdr = request.model(CDR)
             owner = owner_of(cdr)
@@ -150,11 +154,7 @@ def _install_receiver(platform: Platform, version: OCPIVersion) -> None:
             raise NotFound(f"no CDR {request.path_params['cdr_id']!r} of {owner} is stored here")
         if not v211:
             return OCPIReply(data=cdr)
-        location = module_state.locations_211.get(object_key(owner, cdr.id)) or emsp.locations.get(
-            owner, cdr.cdr_location.id
-        )
-        if location is None:
-            raise NotFound(f"CDR {cdr.id!r} cannot be shown in OCPI 2.1.1: its Location is unknown here")
+        location = embedded_location(platform, module_state.locations_211, cdr, cdr.cdr_location.id)
         return OCPIReply(data=converted(lambda: cdr_to_211(cdr, location=location)))
 
     url = platform.serve(

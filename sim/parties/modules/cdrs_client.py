@@ -17,15 +17,14 @@ The CDR is built from the Session and the CPO's stored objects:
   engine; until then callers pass the cost they computed.
 
 ``pull_cdrs`` and ``pull_sessions`` (in ``sessions_client``) crawl a Sender's paginated list with
-``pull_list``, following ``Link: rel="next"`` until the last page, and report with ``pull.PullResult``.
-2.1.1 items are owned by the connection's CPO; 2.2.1 items whose owner is not one of the peer's
-parties are rejected unless the peer is a hub (the spec allows ignoring them).  A CDR already held
-is kept as it is (CDRs are immutable); a pulled Session replaces the one held.
+``pull.crawl`` (every page, owner rules, ``PullResult``), keeping the Location each 2.1.1 item
+embeds.  A CDR already held is kept as it is (CDRs are immutable); a pulled Session replaces the one
+held.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -33,9 +32,7 @@ from typing import TYPE_CHECKING, Any
 import simpy
 
 from sim.ocpi.common import OCPIVersion
-from sim.ocpi.headers import LINK, PartyRef
-from sim.ocpi.pagination import PageRequest, next_link
-from sim.ocpi.status import OCPIError
+from sim.ocpi.headers import PartyRef
 from sim.ocpi.v211 import cdrs as cdr211
 from sim.ocpi.v211.convert import ConversionError
 from sim.ocpi.v221.cdrs import CDR, CdrDimension, CdrDimensionType, CdrLocation, ChargingPeriod
@@ -44,8 +41,8 @@ from sim.ocpi.v221.types import Price, Role
 from sim.parties.connection import Connection, SyncMode
 from sim.parties.modules.cdrs import MODULE, cdr_from_wire, cdr_to_wire, cdrs_state
 from sim.parties.modules.locations import find_connector, find_evse
-from sim.parties.modules.pull import MAX_PAGES, PullResult, hub_party, peer_party
-from sim.parties.modules.sessions import Delivery, accepts_owner, owner_of, stored_location
+from sim.parties.modules.pull import PullResult, crawl
+from sim.parties.modules.sessions import Delivery, EmbeddedLocations, owner_of, stored_location
 from sim.parties.stores import object_key
 from sim.parties.targets import Target, direct_or_via_hub
 
@@ -168,84 +165,28 @@ def issue_cdr(cpo: Platform, session: Session, *, cost: Price | None = None) -> 
 
 # --- eMSP: pulling ----------------------------------------------------------------------------------
 
-Outcome = bool | str | None
-"""What ``pull_list`` does with one item: True stored new, False replaced, None kept as held, str rejected."""
-
-
-def pull_list(
-    platform: Platform,
-    connection: Connection,
-    module: str,
-    accept: Callable[[Any, PartyRef], Outcome],
-    *,
-    date_from: datetime | None,
-    limit: int | None,
-) -> Generator[simpy.Event, Any, PullResult]:
-    """GET every page of the peer's ``module`` Sender list and hand each item to ``accept``.
-
-    ``accept(item, cpo)`` gets the raw list item and the peer's CPO party (the owner of 2.1.1 items).
-    The paging follows ``sim.parties.modules.pull.crawl`` (same result type, loop guard and TO party:
-    the hub itself via a hub, else the CPO), which cannot be used directly because its object type is
-    limited to Locations and Tariffs.
-    """
-    result = PullResult(connection.peer, module, platform.clock.now(), date_from)
-    url = connection.endpoint(module, "SENDER")
-    cpo = peer_party(connection, Role.CPO)
-    if url is None or cpo is None:
-        result.error = f"{connection.peer} offers no {module} Sender interface"
-        return result
-    to = hub_party(connection) or cpo
-    params: dict[str, str] | None = PageRequest(date_from=date_from, limit=limit).to_query(connection.version)
-    seen: set[str] = set()
-    next_url: str | None = url
-    while next_url is not None:
-        if len(seen) >= MAX_PAGES or next_url in seen:
-            result.error = f"stopped following Link headers at {next_url} (page already fetched or too many pages)"
-            return result
-        seen.add(next_url)
-        exchange = yield from platform.call_peer(
-            connection, "GET", next_url, module=module, params=params, sender=platform.ref(Role.EMSP), to=to
-        )
-        params = None  # the Link URL carries every parameter from now on
-        result.exchanges.append(exchange)
-        if not exchange.ok or not isinstance(exchange.data, list):
-            result.error = f"GET {next_url}: {exchange.describe()}"
-            return result
-        result.pages += 1
-        for item in exchange.data:
-            outcome = accept(item, cpo)
-            if isinstance(outcome, str):
-                result.rejected.append(outcome)
-            elif outcome is not None:
-                result.stored += 1
-                result.created += outcome
-        next_url = next_link(exchange.headers.get(LINK.lower()))
-    result.complete = True
-    return result
-
 
 def pull_cdrs(
     emsp: Platform, connection: Connection, *, date_from: datetime | None = None, limit: int | None = None
 ) -> Generator[simpy.Event, Any, PullResult]:
     """GET the CPO's CDRs (all pages) and store the new ones; a CDR already held stays as it is."""
-    data, module_state = emsp.emsp_data, cdrs_state(emsp)
+    embedded = EmbeddedLocations(cdrs_state(emsp).locations_211)
 
-    def accept(item: Any, cpo: PartyRef) -> Outcome:
-        location = None
-        try:
-            if connection.version is OCPIVersion.V2_1_1:
-                cdr, location = cdr_from_wire(emsp, cdr211.CDR.model_validate(item), cpo)
-            else:
-                cdr = CDR.model_validate(item)
-        except (ValueError, OCPIError) as exc:
-            return f"invalid CDR: {exc}"
-        owner = owner_of(cdr)
-        if not accepts_owner(connection, owner):
-            return f"CDR {cdr.id}: owned by {owner}, which is not a party of {connection.peer}"
-        if data.cdrs.get(owner, cdr.id) is not None:
-            return None  # immutable: the copy already held stays
-        if location is not None:
-            module_state.locations_211[object_key(owner, cdr.id)] = location
-        return data.cdrs.put(owner, cdr.id, cdr)
+    def from_211(body: cdr211.CDR, cpo: PartyRef) -> CDR:
+        return embedded.hold(*cdr_from_wire(emsp, body, cpo))
 
-    return (yield from pull_list(emsp, connection, MODULE, accept, date_from=date_from, limit=limit))
+    return (
+        yield from crawl(
+            emsp,
+            connection,
+            MODULE,
+            store=emsp.emsp_data.cdrs,
+            model_221=CDR,
+            model_211=cdr211.CDR,
+            from_211=from_211,
+            limit=limit,
+            date_from=date_from,
+            keep_existing=True,
+            on_stored=embedded.keep,
+        )
+    )

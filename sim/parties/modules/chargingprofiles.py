@@ -18,9 +18,11 @@ answers per request kind (default ACCEPTED; ``None`` = never answers).  TOO_OFTE
 
 After a successful set the CPO PUTs the session's ActiveChargingProfile to the setter's
 chargingprofiles Sender endpoint ``/{session_id}`` (direct or via hub, TO = the setter) at every
-change: right after the set, after a clear (the EVSE maximum), when the session stops
-(``session_ended``, the EVSE maximum) and whenever the simulation calls ``push_active_profile``.
-Never for sessions nobody set a profile on (the spec's rule).
+change ("every known change"): right after the set, after a clear (the EVSE maximum), when the
+session ends with a profile still set (the EVSE maximum; after a clear nothing changes, so nothing is
+sent) — however it ends: ``session_ended`` is registered with ``sessions.on_session_ended`` and runs
+right after the COMPLETED/INVALID PATCH — and whenever the simulation calls ``push_active_profile``.
+Never for sessions nobody set a profile on (the spec's rule); none after the session's end.
 
 Choices:
 
@@ -66,9 +68,10 @@ from sim.ocpi.v221.sessions import Session, SessionStatus
 from sim.ocpi.v221.types import Role
 from sim.parties.modules.chargingprofiles_client import install_emsp as install_sender
 from sim.parties.modules.commands import requesting_party
-from sim.parties.modules.commands_charger import Origin, connection_serving
 from sim.parties.modules.common import join_url, state
 from sim.parties.modules.locations import find_connector, find_evse
+from sim.parties.modules.results import Origin, post_to_origin
+from sim.parties.modules.sessions import on_session_ended
 from sim.parties.party import Exchange
 from sim.parties.targets import direct_or_via_hub
 
@@ -124,10 +127,14 @@ def cpo_state(cpo: Platform) -> CPOProfilesState:
 
 
 def install_cpo(platform: Platform) -> None:
-    """Serve the Receiver interface (GET/PUT/DELETE ``/{session_id}``) when the platform speaks 2.2.1."""
+    """Serve the Receiver interface (GET/PUT/DELETE ``/{session_id}``) when the platform speaks 2.2.1.
+
+    Also follows the end of every session (``sessions.on_session_ended`` → ``session_ended``).
+    """
     if OCPIVersion.V2_2_1 in platform.versions:
         routes = [(kind.value, "/{session_id}", _handler(platform, kind)) for kind in ProfileRequest]
         platform.serve(OCPIVersion.V2_2_1, MODULE, "RECEIVER", routes)
+        on_session_ended(platform, session_ended)
 
 
 def install_emsp(platform: Platform) -> None:
@@ -228,27 +235,9 @@ def _answer(
             entry.profile = None
             changed = True
         body = ClearProfileResult(result=outcome)
-    yield from _post(cpo, origin, body)
+    yield from post_to_origin(cpo, origin, MODULE, lambda _version: body)
     if changed:
         yield from push_active_profile(cpo, session_id, correlation_id=origin.correlation_id)
-
-
-def _post(cpo: Platform, origin: Origin, body: OCPIModel) -> Generator[simpy.Event, Any, Exchange]:
-    connection = connection_serving(cpo, origin.response_url) or cpo.connections.get(origin.via)
-    if connection is None:
-        return Exchange(0, None, None, None, {}, error=f"no connection to reach {origin.response_url}")
-    return (
-        yield from cpo.call_peer(
-            connection,
-            "POST",
-            origin.response_url,
-            module=MODULE,
-            body=body,
-            sender=cpo.ref(Role.CPO),
-            to=origin.emsp,
-            correlation_id=origin.correlation_id,
-        )
-    )
 
 
 # --- the active profile ---------------------------------------------------------------------------
@@ -361,12 +350,14 @@ def push_active_profile(
 
 
 def session_ended(cpo: Platform, session_id: str) -> Steps:
-    """The session stopped: its subscriber gets the EVSE maximum one last time, then no more updates."""
+    """The session ended: no more updates; a subscriber whose profile was still set gets the EVSE
+    maximum one last time (after a clear it already has it: nothing changes, nothing is sent)."""
     entry = cpo_state(cpo).sessions.get(case_fold(session_id))
     if entry is None:
         return
-    entry.profile = None
-    yield from push_active_profile(cpo, session_id)
+    if entry.profile is not None:
+        entry.profile = None
+        yield from push_active_profile(cpo, session_id)
     cpo_state(cpo).sessions.pop(case_fold(session_id), None)
 
 

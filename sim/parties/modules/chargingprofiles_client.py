@@ -40,7 +40,7 @@ from sim.ocpi.v221.chargingprofiles import (
 )
 from sim.ocpi.v221.types import Role
 from sim.parties.connection import Connection
-from sim.parties.modules.common import join_url, peer_is_hub, state
+from sim.parties.modules.common import first_result, join_url, new_uid, peer_is_hub, state
 from sim.parties.party import Exchange
 from sim.parties.targets import direct_or_via_hub
 
@@ -48,6 +48,8 @@ if TYPE_CHECKING:
     from sim.parties.platform import Platform
 
 MODULE = "chargingprofiles"
+RESPONSE_URL_STREAM = "chargingprofiles:response_url"
+"""The random stream (``Party.random_stream``) of the uids in the eMSP's ``response_url``."""
 
 ProfileResult = ActiveChargingProfileResult | ChargingProfileResult | ClearProfileResult
 
@@ -157,7 +159,7 @@ def _request(
         outcome.error = f"{emsp.name} has no OCPI 2.2.1 chargingprofiles route to {cpo}"
         return outcome
     store = emsp_state(emsp)
-    uid = emsp.ids.new()
+    uid = new_uid(emsp, RESPONSE_URL_STREAM)
     outcome.response_url = join_url(store.callback_url, uid)
     pending = PendingProfileRequest(uid, result_type, emsp.env.event())
     store.pending[case_fold(uid)] = pending
@@ -180,12 +182,8 @@ def _request(
         return outcome
     if outcome.response.result is not ChargingProfileResponseType.ACCEPTED:
         return outcome
-    if not pending.results:
-        yield pending.arrived | emsp.env.timeout(outcome.response.timeout)
-    if pending.results:
-        outcome.result = pending.results[0]
-    else:
-        outcome.timed_out = True
+    outcome.result = yield from first_result(emsp.env, pending.results, pending.arrived, outcome.response.timeout)
+    outcome.timed_out = outcome.result is None
     return outcome
 
 

@@ -1,8 +1,8 @@
 """Commands module, CPO side (Receiver; 2.1.1 "CPO interface"): the synchronous answer to a command.
 
 Files: this one checks a command and answers it; ``commands_charger`` plays the charger afterwards
-(result POST, consequences, reservations, ``cancel_reservation_by_cpo``); ``commands_client`` is the
-eMSP side (callback endpoint and the ``start_session`` … client operations).
+(result POST via ``results.post_to_origin``, consequences, reservations, ``cancel_reservation_by_cpo``);
+``commands_client`` is the eMSP side (callback endpoint and the ``start_session`` … client operations).
 
 Flow (both versions): the eMSP POSTs ``{commands_url}/{command}``.  The CPO answers at once with a
 CommandResponse saying whether it accepted the command for the charger (not what the charger did);
@@ -11,18 +11,19 @@ ACCEPTED, a SimPy process plays the charger: after ``ChargerBehaviour.delay_s`` 
 to the command's ``response_url`` (2.2.1 CommandResult; 2.1.1 a CommandResponse again, converted by
 ``sim.ocpi.v211.convert_commands``) and then lets the consequences happen through the other modules:
 
-* START_SESSION → ``sessions_client.start_session`` with the command's token and
-  ``authorization_reference`` and ``auth_method`` COMMAND, then the EVSE goes CHARGING.  Domain objects
-  are 2.2.1, so a session started by a 2.1.1 command is COMMAND too; on 2.1.1 wires it appears as
-  AUTH_REQUEST (the convert module's mapping: the eMSP authorised it itself — WHITELIST would claim
-  the CPO checked a local list, which it must not).
-* STOP_SESSION → ``sessions_client.stop_session`` (Session COMPLETED + CDR), the EVSE goes
-  AVAILABLE, then the ChargingProfiles module is told the session ended.
+* START_SESSION → ``sessions_client.start_session`` (or, on an EVSE the token reserved in 2.2.1,
+  ``activate_reservation``) with the command's token and ``authorization_reference`` and
+  ``auth_method`` COMMAND, then the EVSE goes CHARGING.  Domain objects are 2.2.1, so a session
+  started by a 2.1.1 command is COMMAND too; on 2.1.1 wires it appears as AUTH_REQUEST (the convert
+  module's mapping: the eMSP authorised it itself — WHITELIST would claim the CPO checked a local
+  list, which it must not).
+* STOP_SESSION → ``sessions_client.stop_session`` (Session COMPLETED, which also tells ChargingProfiles
+  through ``sessions.on_session_ended``, then the CDR), and the EVSE goes AVAILABLE.
 * RESERVE_NOW → the EVSE goes RESERVED (Locations push), and for a 2.2.1 command a Session with
   status RESERVATION is created.  The reservation ends at ``expiry_date`` (EVSE AVAILABLE again,
   session COMPLETED, nothing POSTed), on CANCEL_RESERVATION, on ``cancel_reservation_by_cpo`` (which
   POSTs CANCELED_RESERVATION — 2.1.1: REJECTED, its only way to say it — to the RESERVE_NOW
-  ``response_url``) or when the reserving token starts charging there.
+  ``response_url``) or when the reserving token starts charging there (then the session goes on).
 * CANCEL_RESERVATION (2.2.1) → EVSE AVAILABLE + reservation session COMPLETED; an unknown
   reservation is still ACCEPTED synchronously (CommandResponseType has no better value) and the
   result is UNKNOWN_RESERVATION.  UNLOCK_CONNECTOR → only the result.
@@ -47,10 +48,13 @@ Spec choices:
   that substituted its own URL); otherwise over the connection the command came in on.
 * The charger, not the CPO, decides the EVSE when START/RESERVE name none: the first capable EVSE
   that is free.  At charger time an EVSE that is CHARGING, BLOCKED or reserved for someone else gives
-  EVSE_OCCUPIED, one that is not operational EVSE_INOPERATIVE.  A reservation for the same token lets
-  START through: the reservation session is COMPLETED and a new session starts (the spec would move
-  the reservation session to ACTIVE, but it would then keep the reservation's ``start_date_time`` and
-  ``authorization_reference``, and time-based tariffs would bill the wait as charging).
+  EVSE_OCCUPIED, one that is not operational EVSE_INOPERATIVE.  A reservation of the same eMSP for the
+  same token lets START through and is used up.  2.2.1 ("Reservations": charging with the same Token
+  moves the session to ACTIVE): the RESERVATION session itself turns ACTIVE
+  (``sessions_client.activate_reservation``) with ``start_date_time`` = the start (the spec: the moment
+  it became ACTIVE, so time-based tariffs do not bill the wait as charging), the START's
+  ``authorization_reference`` ("last one wins") and connector; no second session is created.  2.1.1 has
+  no RESERVATION status and so no reservation session: the reservation ends and a new session starts.
 * The EVSE status changes of START/STOP are pushed here because the command is what moves the EVSE;
   ``set_evse_status`` sends nothing when the status is already right.
 * Reservations are kept per (eMSP, ``reservation_id``) with an own charger reservation number (the
@@ -91,7 +95,6 @@ from sim.parties.modules.commands_charger import (
     Act,
     ChargerBehaviour,
     CPOCommandsState,
-    Origin,
     Reservation,
     cancel_reservation_by_cpo,
     charge,
@@ -105,6 +108,7 @@ from sim.parties.modules.commands_charger import unlock as unlock_act
 from sim.parties.modules.commands_client import install_emsp as install_sender
 from sim.parties.modules.common import peer_is_hub
 from sim.parties.modules.locations import find_connector, find_evse
+from sim.parties.modules.results import Origin
 
 if TYPE_CHECKING:
     from sim.parties.platform import Platform
@@ -216,6 +220,14 @@ def _foreign_token(origin: Origin, token: Token) -> Decision | None:
     return None
 
 
+def _token_location(cpo: Platform, origin: Origin, location_id: str, token: Token) -> Location | Decision:
+    """The Location of a command carrying a token, or its refusal: unknown location, another eMSP's token."""
+    location = _location(cpo, location_id)
+    if location is None:
+        return _unknown_location(location_id)
+    return _foreign_token(origin, token) or location
+
+
 def _evses(location: Location, evse_uid: str | None, capability: Capability) -> list[EVSE] | Decision:
     """The EVSEs a command may use: the named one, or every one with ``capability``."""
     if evse_uid is None:
@@ -230,12 +242,9 @@ def _evses(location: Location, evse_uid: str | None, capability: Capability) -> 
 
 
 def _check_start(cpo: Platform, origin: Origin, cmd: StartSession) -> Decision:
-    location = _location(cpo, cmd.location_id)
-    if location is None:
-        return _unknown_location(cmd.location_id)
-    refused = _foreign_token(origin, cmd.token)
-    if refused is not None:
-        return refused
+    location = _token_location(cpo, origin, cmd.location_id, cmd.token)
+    if not isinstance(location, Location):
+        return location
     evses = _evses(location, cmd.evse_uid, Capability.REMOTE_START_STOP_CAPABLE)
     if not isinstance(evses, list):
         return evses
@@ -269,12 +278,9 @@ def _check_stop(cpo: Platform, origin: Origin, cmd: StopSession) -> Decision:
 
 
 def _check_reserve(cpo: Platform, origin: Origin, cmd: ReserveNow) -> Decision:
-    location = _location(cpo, cmd.location_id)
-    if location is None:
-        return _unknown_location(cmd.location_id)
-    refused = _foreign_token(origin, cmd.token)
-    if refused is not None:
-        return refused
+    location = _token_location(cpo, origin, cmd.location_id, cmd.token)
+    if not isinstance(location, Location):
+        return location
     if cmd.expiry_date <= cpo.clock.now():
         return _rejected("expiry_date lies in the past")
     evses = _evses(location, cmd.evse_uid, Capability.RESERVABLE)

@@ -20,7 +20,7 @@ import simpy
 from sim.ocpi.common import OCPIVersion, case_fold
 from sim.ocpi.headers import PartyRef
 from sim.ocpi.v211 import convert_commands as conv
-from sim.ocpi.v221.cdrs import AuthMethod, CdrToken
+from sim.ocpi.v221.cdrs import AuthMethod
 from sim.ocpi.v221.commands import (
     CancelReservation,
     CommandResult,
@@ -32,12 +32,12 @@ from sim.ocpi.v221.commands import (
 from sim.ocpi.v221.locations import EVSE, Status
 from sim.ocpi.v221.sessions import SessionStatus
 from sim.ocpi.v221.tokens import Token
-from sim.ocpi.v221.types import Role
-from sim.parties.connection import Connection
 from sim.parties.modules.common import state
 from sim.parties.modules.locations import find_evse
 from sim.parties.modules.locations_client import set_evse_status
-from sim.parties.modules.sessions_client import set_session_status, start_session, stop_session
+from sim.parties.modules.results import Origin, post_to_origin
+from sim.parties.modules.sessions import cdr_token
+from sim.parties.modules.sessions_client import activate_reservation, set_session_status, start_session, stop_session
 from sim.parties.party import Exchange
 
 if TYPE_CHECKING:
@@ -62,18 +62,6 @@ class ChargerBehaviour:
     def outcome(self, command: CommandType) -> CommandResultType | None:
         """The charger's answer to ``command`` before the EVSE state is looked at."""
         return self.outcomes.get(command, CommandResultType.ACCEPTED)
-
-
-@dataclass(frozen=True)
-class Origin:
-    """Where and how to report back on one accepted command."""
-
-    emsp: PartyRef
-    response_url: str
-    correlation_id: str | None
-    version: OCPIVersion
-    via: str
-    """Name of the connection the command arrived on (the fallback route for the result)."""
 
 
 @dataclass
@@ -132,28 +120,13 @@ def charge(cpo: Platform, origin: Origin, command: CommandType, act: Act) -> Ste
         yield from consequences
 
 
-def connection_serving(platform: Platform, url: str) -> Connection | None:
-    """The registered peer whose server answers at ``url`` (the eMSP itself, or a hub)."""
-    return platform.connections.get(platform.network.owner_of(url) or "")
-
-
 def post_result(cpo: Platform, origin: Origin, result: CommandResult) -> Generator[simpy.Event, Any, Exchange]:
     """POST ``result`` to the command's ``response_url`` (2.1.1: converted to a CommandResponse)."""
-    connection = connection_serving(cpo, origin.response_url) or cpo.connections.get(origin.via)
-    if connection is None:
-        exchange = Exchange(0, None, None, None, {}, error=f"no connection to reach {origin.response_url}")
-    else:
-        body = result if connection.version is OCPIVersion.V2_2_1 else conv.command_result_to_211(result)
-        exchange = yield from cpo.call_peer(
-            connection,
-            "POST",
-            origin.response_url,
-            module=MODULE,
-            body=body,
-            sender=cpo.ref(Role.CPO),
-            to=origin.emsp,
-            correlation_id=origin.correlation_id,
-        )
+
+    def body_for(version: OCPIVersion) -> Any:
+        return result if version is OCPIVersion.V2_2_1 else conv.command_result_to_211(result)
+
+    exchange = yield from post_to_origin(cpo, origin, MODULE, body_for)
     cpo_state(cpo).results.append((origin, result, exchange))
     return exchange
 
@@ -171,6 +144,11 @@ def reservation_at(cpo: Platform, location_id: str, evse_uid: str) -> Reservatio
     return next((r for r in cpo_state(cpo).reservations.values() if _holds(r, location_id, evse_uid)), None)
 
 
+def _reserved_for(reservation: Reservation, origin: Origin, token: Token) -> bool:
+    """Whether ``reservation`` was made by the commanding eMSP for ``token``."""
+    return reservation.origin.emsp.key == origin.emsp.key and case_fold(reservation.token.uid) == case_fold(token.uid)
+
+
 def _verdict(cpo: Platform, origin: Origin, location_id: str, uid: str, token: Token) -> CommandResultType:
     """What the charger says about using EVSE ``uid`` for ``token`` right now."""
     evse = _evse(cpo, location_id, uid)
@@ -180,9 +158,8 @@ def _verdict(cpo: Platform, origin: Origin, location_id: str, uid: str, token: T
         return CommandResultType.ACCEPTED
     if evse.status is Status.RESERVED:
         holder = reservation_at(cpo, location_id, uid)
-        mine = holder is not None and holder.origin.emsp.key == origin.emsp.key
-        same = mine and holder is not None and case_fold(holder.token.uid) == case_fold(token.uid)
-        return CommandResultType.ACCEPTED if same else CommandResultType.EVSE_OCCUPIED
+        mine = holder is not None and _reserved_for(holder, origin, token)
+        return CommandResultType.ACCEPTED if mine else CommandResultType.EVSE_OCCUPIED
     if evse.status in (Status.CHARGING, Status.BLOCKED):
         return CommandResultType.EVSE_OCCUPIED
     return CommandResultType.EVSE_INOPERATIVE
@@ -200,16 +177,6 @@ def _pick(
     return verdicts[0]
 
 
-def _cdr_token(token: Token) -> CdrToken:
-    return CdrToken(
-        country_code=token.country_code,
-        party_id=token.party_id,
-        uid=token.uid,
-        type=token.type,
-        contract_id=token.contract_id,
-    )
-
-
 def _first_connector(cpo: Platform, location_id: str, evse_uid: str) -> str:
     evse = _evse(cpo, location_id, evse_uid)
     return evse.connectors[0].id if evse is not None else "#NA"
@@ -219,7 +186,7 @@ def _first_connector(cpo: Platform, location_id: str, evse_uid: str) -> str:
 
 
 def start(cpo: Platform, origin: Origin, cmd: StartSession, uids: list[str]) -> Act:
-    """START_SESSION: pick the EVSE, start the session (using up the token's reservation), EVSE CHARGING."""
+    """START_SESSION: pick the EVSE, start charging (a reservation for the token becomes the session), CHARGING."""
 
     def act() -> tuple[CommandResultType, Steps | None]:
         verdict, evse_uid = _pick(cpo, origin, cmd.location_id, uids, cmd.token)
@@ -228,25 +195,41 @@ def start(cpo: Platform, origin: Origin, cmd: StartSession, uids: list[str]) -> 
         return verdict, steps(evse_uid)
 
     def steps(evse_uid: str) -> Steps:
+        connector_id = cmd.connector_id or _first_connector(cpo, cmd.location_id, evse_uid)
         reservation = reservation_at(cpo, cmd.location_id, evse_uid)
-        if reservation is not None:  # the reserving token arrived: the reservation is used up
-            yield from end_reservation(cpo, reservation, release_evse=False)
-        yield from start_session(
-            cpo,
-            location_id=cmd.location_id,
-            evse_uid=evse_uid,
-            connector_id=cmd.connector_id or _first_connector(cpo, cmd.location_id, evse_uid),
-            token=_cdr_token(cmd.token),
-            auth_method=AuthMethod.COMMAND,
-            authorization_reference=cmd.authorization_reference,
-        )
+        if (
+            reservation is not None
+            and reservation.session_id is not None
+            and _reserved_for(reservation, origin, cmd.token)
+        ):
+            _forget(cpo, reservation)  # 2.2.1: the RESERVATION session itself turns ACTIVE
+            yield from activate_reservation(
+                cpo,
+                reservation.session_id,
+                token=cdr_token(cmd.token),
+                auth_method=AuthMethod.COMMAND,
+                authorization_reference=cmd.authorization_reference,
+                connector_id=connector_id,
+            )
+        else:
+            if reservation is not None:  # e.g. a 2.1.1 reservation (no session of its own): used up
+                yield from end_reservation(cpo, reservation, release_evse=False)
+            yield from start_session(
+                cpo,
+                location_id=cmd.location_id,
+                evse_uid=evse_uid,
+                connector_id=connector_id,
+                token=cdr_token(cmd.token),
+                auth_method=AuthMethod.COMMAND,
+                authorization_reference=cmd.authorization_reference,
+            )
         yield from set_evse_status(cpo, cmd.location_id, evse_uid, Status.CHARGING)
 
     return act
 
 
 def stop(cpo: Platform, session_id: str) -> Act:
-    """STOP_SESSION: end the session (CDR), free the EVSE and tell ChargingProfiles."""
+    """STOP_SESSION: end the session (CDR) and free the EVSE."""
 
     def act() -> tuple[CommandResultType, Steps | None]:
         session = cpo.cpo_data.sessions.get(cpo.cpo_data.party, session_id)
@@ -255,12 +238,9 @@ def stop(cpo: Platform, session_id: str) -> Act:
         return CommandResultType.ACCEPTED, steps(session.location_id, session.evse_uid)
 
     def steps(location_id: str, evse_uid: str) -> Steps:
-        from sim.parties.modules.chargingprofiles import session_ended  # late: it imports this module
-
-        yield from stop_session(cpo, session_id)
+        yield from stop_session(cpo, session_id)  # also tells ChargingProfiles (sessions.on_session_ended)
         if _evse(cpo, location_id, evse_uid) is not None:
             yield from set_evse_status(cpo, location_id, evse_uid, Status.AVAILABLE)
-        yield from session_ended(cpo, session_id)
 
     return act
 
@@ -314,7 +294,7 @@ def reserve(cpo: Platform, origin: Origin, cmd: ReserveNow, uids: list[str]) -> 
                     location_id=cmd.location_id,
                     evse_uid=reservation.evse_uid,
                     connector_id=_first_connector(cpo, cmd.location_id, reservation.evse_uid),
-                    token=_cdr_token(cmd.token),
+                    token=cdr_token(cmd.token),
                     auth_method=AuthMethod.COMMAND,
                     authorization_reference=cmd.authorization_reference,
                     status=SessionStatus.RESERVATION,
@@ -348,12 +328,17 @@ def _expire(cpo: Platform, key: ReservationKey, reservation: Reservation) -> Ste
         yield from end_reservation(cpo, reservation, release_evse=True)
 
 
-def end_reservation(cpo: Platform, reservation: Reservation, *, release_evse: bool) -> Steps:
-    """Forget ``reservation``; free its EVSE (if it is still RESERVED) and complete its session."""
+def _forget(cpo: Platform, reservation: Reservation) -> None:
+    """The reservation is over for the charger (its expiry timer then finds it gone)."""
     store = cpo_state(cpo)
     for key, held in list(store.reservations.items()):
         if held is reservation:
             del store.reservations[key]
+
+
+def end_reservation(cpo: Platform, reservation: Reservation, *, release_evse: bool) -> Steps:
+    """Forget ``reservation``; free its EVSE (if it is still RESERVED) and complete its session."""
+    _forget(cpo, reservation)
     evse = _evse(cpo, reservation.location_id, reservation.evse_uid)
     if release_evse and evse is not None and evse.status is Status.RESERVED:
         yield from set_evse_status(cpo, reservation.location_id, reservation.evse_uid, Status.AVAILABLE)

@@ -55,8 +55,8 @@ from sim.ocpi.v221.commands import (
 )
 from sim.ocpi.v221.tokens import Token, TokenType
 from sim.ocpi.v221.types import Role
-from sim.parties.modules.common import join_url, state
-from sim.parties.modules.tokens import find_token
+from sim.parties.modules.common import first_result, join_url, new_uid, state
+from sim.parties.modules.tokens import find_token, new_authorization_reference
 from sim.parties.party import Exchange
 from sim.parties.targets import direct_or_via_hub
 
@@ -64,6 +64,8 @@ if TYPE_CHECKING:
     from sim.parties.platform import Platform
 
 MODULE = "commands"
+RESPONSE_URL_STREAM = "commands:response_url"
+"""The random stream (``Party.random_stream``) of the uids in the eMSP's ``response_url``."""
 
 
 @dataclass
@@ -180,7 +182,7 @@ def send_command(emsp: Platform, cpo: PartyRef, command: CommandType, make: Call
         return outcome
     version = target.connection.version
     store = emsp_state(emsp)
-    uid = emsp.ids.new()
+    uid = new_uid(emsp, RESPONSE_URL_STREAM)
     outcome.response_url = join_url(store.callback_urls[version], command.value, uid)
     try:
         body_221 = make(outcome.response_url)
@@ -204,12 +206,8 @@ def send_command(emsp: Platform, cpo: PartyRef, command: CommandType, make: Call
     outcome.response = _read_response(outcome.exchange, version, store.default_timeout_s)
     if outcome.response is None or outcome.response.result is not CommandResponseType.ACCEPTED:
         return outcome
-    if not pending.results:
-        yield pending.arrived | emsp.env.timeout(outcome.response.timeout)
-    if pending.results:
-        outcome.result = pending.results[0]
-    else:
-        outcome.timed_out = True
+    outcome.result = yield from first_result(emsp.env, pending.results, pending.arrived, outcome.response.timeout)
+    outcome.timed_out = outcome.result is None
     return outcome
 
 
@@ -229,6 +227,28 @@ def own_token(emsp: Platform, token_uid: str, token_type: TokenType | None = Non
     return token
 
 
+def _with_token(
+    emsp: Platform,
+    cpo: PartyRef,
+    command: CommandType,
+    model: type[StartSession | ReserveNow],
+    token_uid: str,
+    token_type: TokenType | None,
+    **fields: Any,
+) -> Outcome:
+    """A command carrying one of the eMSP's own tokens and a fresh ``authorization_reference``."""
+    token = own_token(emsp, token_uid, token_type)
+    reference = new_authorization_reference(emsp)
+    return (
+        yield from send_command(
+            emsp,
+            cpo,
+            command,
+            lambda url: model(response_url=url, token=token, authorization_reference=reference, **fields),
+        )
+    )
+
+
 def start_session(
     emsp: Platform,
     *,
@@ -240,21 +260,17 @@ def start_session(
     token_type: TokenType | None = None,
 ) -> Outcome:
     """START_SESSION for one of the eMSP's tokens (2.1.1 drops ``connector_id``)."""
-    token = own_token(emsp, token_uid, token_type)
-    reference = emsp.ids.new()
     return (
-        yield from send_command(
+        yield from _with_token(
             emsp,
             cpo,
             CommandType.START_SESSION,
-            lambda url: StartSession(
-                response_url=url,
-                token=token,
-                location_id=location_id,
-                evse_uid=evse_uid,
-                connector_id=connector_id,
-                authorization_reference=reference,
-            ),
+            StartSession,
+            token_uid,
+            token_type,
+            location_id=location_id,
+            evse_uid=evse_uid,
+            connector_id=connector_id,
         )
     )
 
@@ -283,22 +299,18 @@ def reserve_now(
     token_type: TokenType | None = None,
 ) -> Outcome:
     """RESERVE_NOW until ``expiry_date`` (on 2.1.1 ``reservation_id`` must be digits: it goes as an int)."""
-    token = own_token(emsp, token_uid, token_type)
-    reference = emsp.ids.new()
     return (
-        yield from send_command(
+        yield from _with_token(
             emsp,
             cpo,
             CommandType.RESERVE_NOW,
-            lambda url: ReserveNow(
-                response_url=url,
-                token=token,
-                expiry_date=expiry_date,
-                reservation_id=reservation_id,
-                location_id=location_id,
-                evse_uid=evse_uid,
-                authorization_reference=reference,
-            ),
+            ReserveNow,
+            token_uid,
+            token_type,
+            expiry_date=expiry_date,
+            reservation_id=reservation_id,
+            location_id=location_id,
+            evse_uid=evse_uid,
         )
     )
 

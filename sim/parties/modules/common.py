@@ -13,8 +13,11 @@ Rules implemented here, once:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+import simpy
 
 from sim.ocpi.headers import PartyRef
 from sim.ocpi.router import OCPIReply, OCPIRequest
@@ -26,6 +29,7 @@ if TYPE_CHECKING:
     from sim.parties.party import Party
 
 StateT = TypeVar("StateT")
+ResultT = TypeVar("ResultT")
 
 
 def state(party: Party, module: str, factory: Callable[[], StateT]) -> StateT:
@@ -74,3 +78,21 @@ def stored(created: bool) -> OCPIReply:
 def join_url(base: str, *segments: str) -> str:
     """``base`` + ``/segment`` for each segment (endpoint URLs are opaque: exactly one slash)."""
     return "/".join([base.rstrip("/"), *(segment.strip("/") for segment in segments)])
+
+
+def new_uid(party: Party, purpose: str) -> str:
+    """A fresh UUID-4 string drawn from the party's ``purpose`` stream (see ``Party.random_stream``)."""
+    return str(uuid.UUID(int=party.random_stream(purpose).getrandbits(128), version=4))
+
+
+def first_result(
+    env: simpy.Environment, results: list[ResultT], arrived: simpy.Event, timeout_s: float
+) -> Generator[simpy.Event, Any, ResultT | None]:
+    """The first asynchronous result of a request (Commands, ChargingProfiles), None if none came in time.
+
+    ``results`` fills as results arrive and ``arrived`` fires with the first one; it may already be
+    there when the synchronous answer has been read, and then nothing is waited for.
+    """
+    if not results:
+        yield arrived | env.timeout(timeout_s)
+    return results[0] if results else None

@@ -33,7 +33,7 @@ Choices where the spec leaves room:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -75,30 +75,35 @@ def with_evse(location: Location, evse: EVSE, *, last_updated: datetime | None =
 
     ``last_updated`` also sets the Location's ``last_updated`` (a child change bumps the parent).
     """
-    evses = list(location.evses or [])
-    index = next((i for i, e in enumerate(evses) if case_fold(e.uid) == case_fold(evse.uid)), None)
-    if index is None:
-        evses.append(evse)
-    else:
-        evses[index] = evse
-    update: dict[str, Any] = {"evses": evses}
-    if last_updated is not None:
-        update["last_updated"] = last_updated
-    return location.model_copy(update=update), index is None
+    evses, appended = _put(location.evses or [], evse, lambda e: e.uid)
+    return _updated(location, {"evses": evses}, last_updated), appended
 
 
 def with_connector(evse: EVSE, connector: Connector, *, last_updated: datetime | None = None) -> tuple[EVSE, bool]:
     """``evse`` with ``connector`` put in place of the Connector with its id (or appended); True if appended."""
-    connectors = list(evse.connectors)
-    index = next((i for i, c in enumerate(connectors) if case_fold(c.id) == case_fold(connector.id)), None)
+    connectors, appended = _put(evse.connectors, connector, lambda c: c.id)
+    return _updated(evse, {"connectors": connectors}, last_updated), appended
+
+
+Item = TypeVar("Item")
+
+
+def _put(items: Iterable[Item], item: Item, ident: Callable[[Item], str]) -> tuple[list[Item], bool]:
+    """``items`` with ``item`` in place of the one with its (case-insensitive) id, or appended; True if appended."""
+    result = list(items)
+    index = next((i for i, old in enumerate(result) if case_fold(ident(old)) == case_fold(ident(item))), None)
     if index is None:
-        connectors.append(connector)
+        result.append(item)
     else:
-        connectors[index] = connector
-    update: dict[str, Any] = {"connectors": connectors}
+        result[index] = item
+    return result, index is None
+
+
+def _updated(parent: M, update: dict[str, Any], last_updated: datetime | None) -> M:
+    """``parent`` with ``update`` (and ``last_updated`` when given: a child change bumps its parent)."""
     if last_updated is not None:
-        update["last_updated"] = last_updated
-    return evse.model_copy(update=update), index is None
+        update = {**update, "last_updated": last_updated}
+    return parent.model_copy(update=update)
 
 
 def merge(current: M, patch: PatchModel) -> M:

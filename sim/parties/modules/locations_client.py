@@ -187,12 +187,10 @@ def poll_locations(
     emsp: Platform, connection: Connection, interval_s: float, *, limit: int | None = None
 ) -> simpy.Process:
     """Start polling the peer's Locations (full pull, then incremental ones); interrupt to stop."""
-    return emsp.env.process(
-        poll(
-            emsp,
-            connection,
-            MODULE,
-            interval_s,
-            lambda since: pull_locations(emsp, connection, limit=limit, date_from=since),
-        )
+    return poll(
+        emsp,
+        connection,
+        MODULE,
+        interval_s,
+        lambda since: pull_locations(emsp, connection, limit=limit, date_from=since),
     )

@@ -1,31 +1,42 @@
-"""Synchronisation machinery shared by the Locations and Tariffs modules (both owned by the CPO).
+"""Synchronisation machinery shared by the CPO-owned modules: Locations, Tariffs, Sessions and CDRs.
 
-Three pieces, each used by both modules:
+Three pieces:
 
-* **Serving a list** (``list_reply``): the Sender's paginated ``GET {module_url}``.  Objects keep the
-  store's creation order (oldest first, the spec's best practice: new objects only ever change the
-  last page); ``date_from``/``date_to`` filter on ``last_updated`` (inclusive/exclusive, applied the
-  same way in 2.1.1); the page size is capped at ``SyncState.page_limit`` (default 50) and the
-  ``X-Total-Count``/``X-Limit``/``Link`` headers come from ``sim.ocpi.pagination``.  An object the
-  connection's version cannot express (e.g. a reservation-only Tariff on 2.1.1) is left out and the
-  reason is noted in the trace; it is not counted in ``X-Total-Count`` either.
-* **Crawling a list** (``crawl``): the Receiver's pull.  GET the first page (with the caller's
-  ``limit``/``date_from``), then follow ``Link: rel="next"`` until there is none.  Every item is
-  validated; 2.1.1 items are converted with the connection's CPO as owner, 2.2.1 items keep the owner
-  they state — on a direct connection an item owned by someone other than the peer is rejected (the
-  spec lets a receiver ignore those), via a hub any owner is accepted (GET all via hub merges many
-  owners).  Invalid items are rejected one by one and never stop the crawl.  With ``replace=True``
-  (Tariffs: "a pull receiver replaces its known list with the result") a complete unfiltered pull on
-  a direct connection also removes the peer's objects the Sender no longer lists; Locations are never
-  removed (sessions and CDRs keep referring to them — the spec's "nothing is ever deleted").
+* **Serving a list** (``list_reply``, Locations and Tariffs): the Sender's paginated ``GET
+  {module_url}``.  Objects keep the store's creation order (oldest first, the spec's best practice:
+  new objects only ever change the last page); ``date_from``/``date_to`` filter on ``last_updated``
+  (inclusive/exclusive, applied the same way in 2.1.1); the page size is capped at
+  ``SyncState.page_limit`` (default 50) and the ``X-Total-Count``/``X-Limit``/``Link`` headers come
+  from ``sim.ocpi.pagination``.  An object the connection's version cannot express (e.g. a
+  reservation-only Tariff on 2.1.1) is left out and the reason is noted in the trace; it is not
+  counted in ``X-Total-Count`` either.
+* **Crawling a list** (``crawl``, every module's pull): the Receiver's pull.  GET the first page
+  (with the caller's ``limit``/``date_from``; Sessions always give a ``date_from``, which their
+  Sender requires), then follow ``Link: rel="next"`` until there is none.  The TO party is the hub
+  itself via a hub, else the CPO.  Every item is validated; 2.1.1 items are converted with the
+  connection's CPO as owner, 2.2.1 items keep the owner they state — on a direct connection an item
+  owned by someone other than the peer is rejected (the spec lets a receiver ignore those), via a hub
+  any owner is accepted (GET all via hub merges many owners).  Invalid items are rejected one by one
+  and never stop the crawl.  Options per module:
+
+  - ``replace=True`` (Tariffs: "a pull receiver replaces its known list with the result"): a complete
+    unfiltered pull on a direct connection also removes the peer's objects the Sender no longer
+    lists.  Locations, Sessions and CDRs are never removed (the spec's "nothing is ever deleted").
+  - ``keep_existing=True`` (CDRs, which are immutable): an object already held stays as it is and
+    the listed copy is ignored (not counted as stored).  Otherwise a listed object replaces the one
+    held (Sessions, Locations, Tariffs).
+  - ``on_stored``: called with every object stored, e.g. to keep the Location a 2.1.1 Session or CDR
+    embeds once that object is stored.
+
   A crawl stops after ``MAX_PAGES`` or when a ``Link`` points back to a page already fetched.
   Windows that shrink while crawling (``X-Total-Count`` going down under a ``date_to``) are not
   re-fetched: the simulator's pulls never send ``date_to``.
-* **Delivering a push** (``deliver``): one PUT/PATCH/DELETE to every ``push_targets`` receiver of
-  the module — direct eMSP peers that synchronise the module by push, and each hub once as a
-  broadcast.  Targets are served one after the other (deterministic order); a body the target's
-  version cannot express is skipped and recorded, never sent half-converted.  Failed pushes are
-  recorded, not retried (the spec: receivers resynchronise with GET).
+* **Delivering a push** (``deliver``, Locations and Tariffs): one PUT/PATCH/DELETE to every
+  ``push_targets`` receiver of the module — direct eMSP peers that synchronise the module by push,
+  and each hub once as a broadcast.  Targets are served one after the other (deterministic order); a
+  body the target's version cannot express is skipped and recorded, never sent half-converted.
+  Failed pushes are recorded, not retried (the spec: receivers resynchronise with GET).  Sessions and
+  CDRs go to the token owner only (``cdrs_client.owner_target``).
 """
 
 from __future__ import annotations
@@ -43,7 +54,9 @@ from sim.ocpi.headers import LINK, PartyRef
 from sim.ocpi.pagination import PageRequest, next_link, paginate
 from sim.ocpi.router import OCPIReply, OCPIRequest, describe_validation_error
 from sim.ocpi.v211.convert import ConversionError
+from sim.ocpi.v221.cdrs import CDR
 from sim.ocpi.v221.locations import Location
+from sim.ocpi.v221.sessions import Session
 from sim.ocpi.v221.tariffs import Tariff
 from sim.ocpi.v221.types import Role
 from sim.parties.connection import Connection
@@ -55,7 +68,7 @@ from sim.parties.targets import Target, push_targets
 if TYPE_CHECKING:
     from sim.parties.platform import Platform
 
-Domain = TypeVar("Domain", Location, Tariff)
+Domain = TypeVar("Domain", Location, Tariff, Session, CDR)
 """A CPO-owned object the simulator synchronises by push and pull (held in its 2.2.1 form)."""
 Wire211 = TypeVar("Wire211", bound=BaseModel)
 
@@ -156,8 +169,14 @@ def crawl(
     limit: int | None = None,
     date_from: datetime | None = None,
     replace: bool = False,
+    keep_existing: bool = False,
+    on_stored: Callable[[Domain], None] | None = None,
 ) -> Generator[simpy.Event, Any, PullResult]:
-    """Pull every page of the peer's ``module`` Sender list into ``store`` (see the module docstring)."""
+    """Pull every page of the peer's ``module`` Sender list into ``store`` (see the module docstring).
+
+    ``from_211(item, cpo)`` turns a validated 2.1.1 item into its stored form, owned by the peer's
+    CPO party; a ``ValueError`` (e.g. ``ConversionError``) rejects that item.
+    """
     result = PullResult(connection.peer, module, platform.clock.now(), date_from)
     url = connection.endpoint(module, "SENDER")
     hub = hub_party(connection)
@@ -192,8 +211,12 @@ def crawl(
                 continue
             owner = PartyRef(found.country_code, found.party_id)
             seen_keys.add(object_key(owner, found.id))
+            if keep_existing and store.get(owner, found.id) is not None:
+                continue
             result.created += store.put(owner, found.id, found)
             result.stored += 1
+            if on_stored is not None:
+                on_stored(found)
         next_url = next_link(exchange.headers.get(LINK.lower()))
     result.complete = True
     if replace and date_from is None and hub is None:
@@ -215,10 +238,12 @@ def _read_item(
     ident = item.get("id") if isinstance(item, dict) else None
     if connection.version is OCPIVersion.V2_1_1:
         try:
-            return from_211(model_211.model_validate(item), cpo)
+            wire = model_211.model_validate(item)
         except ValidationError as exc:
             return f"{ident!r}: " + describe_validation_error(model_211.__name__, exc)
-        except ConversionError as exc:
+        try:
+            return from_211(wire, cpo)
+        except ValueError as exc:  # ConversionError, or a 2.2.1 model the converted data does not fit
             return f"{ident!r}: {exc}"
     try:
         obj = model_221.model_validate(item)
@@ -246,12 +271,23 @@ def poll(
     module: str,
     interval_s: float,
     pull: Callable[[datetime | None], Generator[simpy.Event, Any, PullResult]],
-) -> Generator[simpy.Event, Any, None]:
-    """Full pull, then every ``interval_s`` an incremental pull from the previous pull's start.
+) -> simpy.Process:
+    """Start polling: ``pull(None)`` (a full pull), then every ``interval_s`` ``pull(since)``, incremental
+    from the previous pull's start.
 
     A pull that did not complete keeps the old ``date_from``, so the next one covers its window
-    again.  Interrupting the process ends it.
+    again.  Each result is kept in ``SyncState.last_pulls``.  Interrupting the process ends it.
     """
+    return platform.env.process(_polling(platform, connection, module, interval_s, pull))
+
+
+def _polling(
+    platform: Platform,
+    connection: Connection,
+    module: str,
+    interval_s: float,
+    pull: Callable[[datetime | None], Generator[simpy.Event, Any, PullResult]],
+) -> Generator[simpy.Event, Any, None]:
     records = sync_state(platform, module).last_pulls
     since: datetime | None = None
     try:

@@ -20,14 +20,18 @@ eMSP **Receiver** ``{sessions}/{country_code}/{party_id}/{session_id}`` (GET, PU
   id to build the ``cdr_token``, or else assumes an RFID token ``uid = contract_id`` of its own.  The
   Location embedded in a 2.1.1 Session is kept (module state) so a 2.1.1 GET can give it back.
 
-Client operations (start/update/stop a session, pull) are in ``sessions_client``.
+Client operations (start/update/stop a session, pull) are in ``sessions_client``; other modules
+follow the end of the CPO's sessions through ``on_session_ended`` (ChargingProfiles does), so this
+module never imports them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import simpy
 
 from sim.ocpi.common import OCPIVersion, case_fold
 from sim.ocpi.headers import PartyRef
@@ -42,14 +46,16 @@ from sim.ocpi.v211.convert import (
     session_patch_from_211,
     session_to_211,
 )
-from sim.ocpi.v221.cdrs import CdrToken
+from sim.ocpi.v221.cdrs import CDR, CdrToken
 from sim.ocpi.v221.locations import Capability, Location
 from sim.ocpi.v221.sessions import (
     ChargingPreferences,
     ChargingPreferencesResponse,
     Session,
     SessionPatch,
+    SessionStatus,
 )
+from sim.ocpi.v221.tokens import Token
 from sim.parties.connection import Connection
 from sim.parties.modules.common import check_body_owner, peer_is_hub, state, stored, url_owner
 from sim.parties.modules.locations import find_evse
@@ -86,20 +92,40 @@ class Delivery:
         return self.exchange is not None and self.exchange.ok
 
 
+SessionEnded = Callable[["Platform", str], Generator[simpy.Event, Any, None]]
+"""Told ``(cpo, session_id)`` when one of the CPO's sessions ends (see ``on_session_ended``)."""
+
+ENDED = frozenset({SessionStatus.COMPLETED, SessionStatus.INVALID})
+"""The final statuses: a session reaching one of them has ended."""
+
+
 @dataclass
 class SessionsState:
-    """Module state: id counter and preferences (CPO), Locations embedded in 2.1.1 Sessions (eMSP)."""
+    """Module state: id counter, preferences and end hooks (CPO), Locations embedded in 2.1.1 Sessions (eMSP)."""
 
     next_number: int = 1
     preferences: dict[Key, ChargingPreferences] = field(default_factory=dict)
     locations_211: dict[Key, Location] = field(default_factory=dict)
     deliveries: list[Delivery] = field(default_factory=list)
     """CPO: the outcome of every Session push, in order."""
+    ended_hooks: list[SessionEnded] = field(default_factory=list)
+    """CPO: run in order, after the push, whenever a session turns COMPLETED or INVALID."""
 
 
 def sessions_state(platform: Platform) -> SessionsState:
     """The Sessions module state of ``platform``."""
     return state(platform, MODULE, SessionsState)
+
+
+def on_session_ended(platform: Platform, hook: SessionEnded) -> None:
+    """Run ``hook(platform, session_id)`` whenever one of the CPO's sessions ends (registered once).
+
+    Modules that follow sessions (ChargingProfiles) register here, so the Sessions module never
+    imports them and every way a session ends (stop, status change, reservation over) tells them.
+    """
+    hooks = sessions_state(platform).ended_hooks
+    if hook not in hooks:
+        hooks.append(hook)
 
 
 # --- helpers shared with the CDRs module ------------------------------------------------------------
@@ -127,18 +153,23 @@ def stored_location(platform: Platform, owner: PartyRef, location_id: str) -> Lo
     return location
 
 
+def cdr_token(token: Token) -> CdrToken:
+    """The CdrToken naming ``token`` in Sessions and CDRs."""
+    return CdrToken(
+        country_code=token.country_code,
+        party_id=token.party_id,
+        uid=token.uid,
+        type=token.type,
+        contract_id=token.contract_id,
+    )
+
+
 def own_cdr_token(platform: Platform, contract_id: str) -> CdrToken | None:
     """The eMSP's own token with ``contract_id`` (a 2.1.1 ``auth_id``) as a CdrToken, if it has one."""
     emsp = platform.emsp_data
     for token in emsp.tokens.owned_by(emsp.party):
         if case_fold(token.contract_id) == case_fold(contract_id):
-            return CdrToken(
-                country_code=token.country_code,
-                party_id=token.party_id,
-                uid=token.uid,
-                type=token.type,
-                contract_id=token.contract_id,
-            )
+            return cdr_token(token)
     return None
 
 
@@ -149,6 +180,51 @@ def token_arguments(platform: Platform, auth_id: str | None) -> dict[str, Any]:
     if token is not None:
         return {"token": token}
     return {"token_owner": (emsp.party.country_code, emsp.party.party_id)}
+
+
+def session_from_wire(platform: Platform, body: ses211.Session, owner: PartyRef) -> tuple[Session, Location]:
+    """A received 2.1.1 Session as (2.2.1 Session, its embedded Location), owned by ``owner``.
+
+    ``ConversionError`` when 2.2.1 cannot hold it (a receiver answers 2001, a pull rejects the item).
+    """
+    country, party = owner.country_code, owner.party_id
+    session = session_from_211(body, country_code=country, party_id=party, **token_arguments(platform, body.auth_id))
+    return session, location_from_211(body.location, country_code=country, party_id=party)
+
+
+Held = TypeVar("Held", Session, CDR)
+
+
+@dataclass
+class EmbeddedLocations:
+    """A 2.1.1 pull's Locations embedded in Sessions or CDRs, kept in ``kept`` once their object is stored."""
+
+    kept: dict[Key, Location]
+    pending: dict[Key, Location] = field(default_factory=dict)
+
+    def hold(self, obj: Held, location: Location) -> Held:
+        """Remember ``location`` until ``obj`` is stored; returns ``obj``."""
+        self.pending[object_key(owner_of(obj), obj.id)] = location
+        return obj
+
+    def keep(self, obj: Session | CDR) -> None:
+        """``obj`` was stored: keep its Location (a pull ``on_stored`` hook)."""
+        key = object_key(owner_of(obj), obj.id)
+        if key in self.pending:
+            self.kept[key] = self.pending.pop(key)
+
+
+def embedded_location(platform: Platform, kept: dict[Key, Location], obj: Session | CDR, location_id: str) -> Location:
+    """The Location to embed when an eMSP shows a Session or CDR in 2.1.1 (HTTP 404 when it has none).
+
+    The one the object arrived with (a 2.1.1 push or pull), else the eMSP's copy of the CPO's Location.
+    """
+    owner = owner_of(obj)
+    location = kept.get(object_key(owner, obj.id)) or platform.emsp_data.locations.get(owner, location_id)
+    if location is None:
+        kind = type(obj).__name__
+        raise NotFound(f"{kind} {obj.id!r} cannot be shown in OCPI 2.1.1: its Location is unknown here")
+    return location
 
 
 def sender_list(
@@ -242,10 +318,7 @@ def _install_receiver(platform: Platform, version: OCPIVersion) -> None:
         session = current(owner, request.path_params["session_id"])
         if not v211:
             return OCPIReply(data=session)
-        key = object_key(owner, session.id)
-        location = module_state.locations_211.get(key) or emsp.locations.get(owner, session.location_id)
-        if location is None:
-            raise NotFound(f"session {session.id!r} cannot be shown in OCPI 2.1.1: its Location is unknown here")
+        location = embedded_location(platform, module_state.locations_211, session, session.location_id)
         return OCPIReply(data=converted(lambda: session_to_211(session, location=location)))
 
     def put_session(request: OCPIRequest) -> OCPIReply:
@@ -254,17 +327,7 @@ def _install_receiver(platform: Platform, version: OCPIVersion) -> None:
         if v211:
             body = request.model(ses211.Session)
             check_body_owner(owner, body, id_field="id", url_id=session_id)
-            session = converted(
-                lambda: session_from_211(
-                    body,
-                    country_code=owner.country_code,
-                    party_id=owner.party_id,
-                    **token_arguments(platform, body.auth_id),
-                )
-            )
-            location = converted(
-                lambda: location_from_211(body.location, country_code=owner.country_code, party_id=owner.party_id)
-            )
+            session, location = converted(lambda: session_from_wire(platform, body, owner))
             module_state.locations_211[object_key(owner, session.id)] = location
         else:
             session = request.model(Session)

@@ -11,6 +11,12 @@ pulls.  The CPO always keeps the session in ``platform.cpo.sessions``.
   peers may read PATCHed periods as a replacement, it carries the complete list.
 * ``set_session_status`` PATCHes a status change; ``stop_session`` PATCHes ``COMPLETED`` with
   ``end_date_time`` (and ``total_cost`` when a cost is given), then issues the CDR.
+* ``activate_reservation`` (2.2.1) turns a RESERVATION session ACTIVE when the reserving token starts
+  charging, with ``start_date_time`` = now (2.1.1 has no RESERVATION sessions: a 2.1.1 reservation
+  simply ends and ``start_session`` creates the session).
+* Whenever a session turns COMPLETED or INVALID (by any of these), the hooks registered with
+  ``sessions.on_session_ended`` run after the PATCH (ChargingProfiles sends its last update there),
+  before ``stop_session`` issues the CDR.
 
 Every push's outcome is appended to ``SessionsState.deliveries``; a failed push is not retried (the
 spec leaves recovery to the receiver's next pull).  ``pull_sessions`` is the eMSP's GET-all crawl.
@@ -28,26 +34,26 @@ import simpy
 from sim.ocpi.common import OCPIVersion
 from sim.ocpi.headers import PartyRef
 from sim.ocpi.v211 import sessions as ses211
-from sim.ocpi.v211.convert import ConversionError, location_from_211, session_from_211, session_patch_to_211
+from sim.ocpi.v211.convert import ConversionError, session_patch_to_211
 from sim.ocpi.v221.cdrs import CDR, AuthMethod, CdrToken, ChargingPeriod
 from sim.ocpi.v221.sessions import Session, SessionPatch, SessionStatus
 from sim.ocpi.v221.types import Price
 from sim.parties.connection import Connection
-from sim.parties.modules.cdrs_client import Outcome, deliver, issue_cdr, owner_target, pull_list
+from sim.parties.modules.cdrs_client import deliver, issue_cdr, owner_target
 from sim.parties.modules.common import join_url
 from sim.parties.modules.locations import find_connector, find_evse
-from sim.parties.modules.pull import PullResult
+from sim.parties.modules.pull import PullResult, crawl
 from sim.parties.modules.sessions import (
+    ENDED,
     MODULE,
     Delivery,
-    accepts_owner,
+    EmbeddedLocations,
     owner_of,
+    session_from_wire,
     session_to_wire,
     sessions_state,
     stored_location,
-    token_arguments,
 )
-from sim.parties.stores import object_key
 
 if TYPE_CHECKING:
     from sim.parties.platform import Platform
@@ -115,6 +121,9 @@ def _change(
             sent_periods = periods if target.connection.version is OCPIVersion.V2_1_1 else [new_period]
         patch = SessionPatch.model_validate({**changes, "charging_periods": sent_periods, "last_updated": now})
         yield from _push(cpo, updated, "PATCH", patch)
+    if updated.status in ENDED and session.status not in ENDED:
+        for hook in list(sessions_state(cpo).ended_hooks):
+            yield from hook(cpo, session.id)
     return updated
 
 
@@ -176,6 +185,36 @@ def set_session_status(cpo: Platform, session_id: str, status: SessionStatus) ->
     return (yield from _change(cpo, session_id, {"status": status}))
 
 
+def activate_reservation(
+    cpo: Platform,
+    session_id: str,
+    *,
+    token: CdrToken,
+    auth_method: AuthMethod,
+    authorization_reference: str | None = None,
+    connector_id: str | None = None,
+) -> Generator[simpy.Event, Any, Session]:
+    """The reserving token starts charging: its RESERVATION session turns ACTIVE (2.2.1 "Reservations").
+
+    ``start_date_time`` becomes now (the spec: the moment the session became ACTIVE), so the waiting
+    time is not billed as charging.  ``token``, ``auth_method``, ``authorization_reference`` (the
+    spec: "last one wins") and ``connector_id`` are those of the start; the PATCH carries the ones
+    that differ from the reservation's.  ``ValueError`` unless the session is a RESERVATION.
+    """
+    session = _session(cpo, session_id)
+    if session.status is not SessionStatus.RESERVATION:
+        raise ValueError(f"session {session_id} is {session.status.value}, not a RESERVATION")
+    changes: dict[str, Any] = {"status": SessionStatus.ACTIVE, "start_date_time": cpo.clock.now()}
+    started = {
+        "cdr_token": token,
+        "auth_method": auth_method,
+        "authorization_reference": authorization_reference,
+        "connector_id": connector_id,
+    }
+    changes.update({name: value for name, value in started.items() if value not in (None, getattr(session, name))})
+    return (yield from _change(cpo, session_id, changes))
+
+
 def stop_session(cpo: Platform, session_id: str, *, cost: Price | None = None) -> Generator[simpy.Event, Any, CDR]:
     """End a session (PATCH ``COMPLETED`` + ``end_date_time``), then issue its CDR."""
     changes: dict[str, Any] = {"status": SessionStatus.COMPLETED, "end_date_time": cpo.clock.now()}
@@ -189,26 +228,22 @@ def pull_sessions(
     emsp: Platform, connection: Connection, date_from: datetime, *, limit: int | None = None
 ) -> Generator[simpy.Event, Any, PullResult]:
     """GET the CPO's sessions changed since ``date_from`` (all pages) and store them (replacing)."""
-    data, module_state = emsp.emsp_data, sessions_state(emsp)
+    embedded = EmbeddedLocations(sessions_state(emsp).locations_211)
 
-    def accept(item: Any, cpo: PartyRef) -> Outcome:
-        location = None
-        try:
-            if connection.version is OCPIVersion.V2_1_1:
-                body = ses211.Session.model_validate(item)
-                session = session_from_211(
-                    body, country_code=cpo.country_code, party_id=cpo.party_id, **token_arguments(emsp, body.auth_id)
-                )
-                location = location_from_211(body.location, country_code=cpo.country_code, party_id=cpo.party_id)
-            else:
-                session = Session.model_validate(item)
-        except ValueError as exc:
-            return f"invalid Session: {exc}"
-        owner = owner_of(session)
-        if not accepts_owner(connection, owner):
-            return f"Session {session.id}: owned by {owner}, which is not a party of {connection.peer}"
-        if location is not None:
-            module_state.locations_211[object_key(owner, session.id)] = location
-        return data.sessions.put(owner, session.id, session)
+    def from_211(body: ses211.Session, cpo: PartyRef) -> Session:
+        return embedded.hold(*session_from_wire(emsp, body, cpo))
 
-    return (yield from pull_list(emsp, connection, MODULE, accept, date_from=date_from, limit=limit))
+    return (
+        yield from crawl(
+            emsp,
+            connection,
+            MODULE,
+            store=emsp.emsp_data.sessions,
+            model_221=Session,
+            model_211=ses211.Session,
+            from_211=from_211,
+            limit=limit,
+            date_from=date_from,
+            on_stored=embedded.keep,
+        )
+    )

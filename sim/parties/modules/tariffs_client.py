@@ -121,12 +121,6 @@ def poll_tariffs(
     emsp: Platform, connection: Connection, interval_s: float, *, limit: int | None = None
 ) -> simpy.Process:
     """Start polling the peer's Tariffs (full pull, then incremental ones); interrupt to stop."""
-    return emsp.env.process(
-        poll(
-            emsp,
-            connection,
-            MODULE,
-            interval_s,
-            lambda since: pull_tariffs(emsp, connection, limit=limit, date_from=since),
-        )
+    return poll(
+        emsp, connection, MODULE, interval_s, lambda since: pull_tariffs(emsp, connection, limit=limit, date_from=since)
     )

@@ -19,7 +19,7 @@ order:
 2. ``valid=false`` → ``BLOCKED`` (the token's own state wins over any override);
 3. a per-token verdict set with ``set_authorization_verdict`` (``EXPIRED``, ``NO_CREDIT``, …);
 4. a per-token "needs location" flag (``set_needs_location``) and no LocationReferences sent → 2002;
-5. otherwise ``ALLOWED``; 2.2.1 adds an ``authorization_reference`` drawn from ``platform.rng``.
+5. otherwise ``ALLOWED``; 2.2.1 adds an ``authorization_reference`` (``new_authorization_reference``).
 
 The sent LocationReferences are echoed only with ``ALLOWED`` (the spec: "only when the driver may
 charge there"); a 2.1.1 request's references are echoed as received, ``connector_ids`` included.
@@ -69,6 +69,7 @@ LIST_LIMIT = 50
 """Page-size cap of the eMSP's token list."""
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 
 
 def token_id(uid: str, token_type: TokenType) -> str:
@@ -158,7 +159,7 @@ def query_type(request: OCPIRequest, version: OCPIVersion, default: TokenType | 
     return TokenType(text)
 
 
-def converted(convert: Callable[[], M]) -> M:
+def converted(convert: Callable[[], T]) -> T:
     """Run a version conversion; what the other version cannot hold becomes 2001."""
     try:
         return convert()
@@ -264,8 +265,13 @@ def _own_token(platform: Platform, uid: str, token_type: TokenType, version: OCP
     return None
 
 
-def _new_reference(platform: Platform) -> str:
-    return f"AUTH{platform.rng.getrandbits(48):012X}"
+def new_authorization_reference(platform: Platform) -> str:
+    """A fresh ``authorization_reference`` (AuthorizationInfo, StartSession, ReserveNow) of the eMSP.
+
+    Drawn from the platform's own ``authorization_reference`` stream, never from the credentials
+    token stream, so a reference more or less does not change the tokens of later registrations.
+    """
+    return f"AUTH{platform.random_stream('authorization_reference').getrandbits(48):012X}"
 
 
 def _install_sender(platform: Platform, version: OCPIVersion) -> None:
@@ -331,7 +337,7 @@ def decide(
     else:
         allowed = AllowedType.ALLOWED
     granted = allowed is AllowedType.ALLOWED
-    reference = _new_reference(platform) if granted and version is OCPIVersion.V2_2_1 else None
+    reference = new_authorization_reference(platform) if granted and version is OCPIVersion.V2_2_1 else None
     location = refs if granted else None
     policy.decisions.append(AuthorizationDecision(now, uid, token.type, allowed, 1000, reference, location))
     return AuthorizationInfo(allowed=allowed, token=token, location=location, authorization_reference=reference)
