@@ -22,7 +22,8 @@ from sim.netbuilder import Roaming
 from sim.ocpi.common import OCPIVersion
 from sim.ocpi.v221.cdrs import AuthMethod, ChargingPeriod
 from sim.ocpi.v221.chargingprofiles import ChargingProfile
-from sim.ocpi.v221.locations import Location, Status
+from sim.ocpi.v221.locations import Location
+from sim.ocpi.v221.locations_enums import Status
 from sim.ocpi.v221.sessions import SessionStatus
 from sim.ocpi.v221.tariffs import Tariff
 from sim.ocpi.v221.tokens import Token, TokenType

@@ -2,24 +2,15 @@
 
 ``parse_tariff`` reads a tariff, ``price_session`` prices periods with it (rules in
 ``sim.pricing.engine``), ``Totals.cdr_fields`` writes the CDR totals of a version, and
-``build_periods`` turns a simulated ``Timeline`` into ChargingPeriods split wherever the price could
-change (``sim.pricing.periods``).
+``build_periods`` turns a simulated ``Timeline`` (``sim.pricing.timeline``) into ChargingPeriods split
+wherever the price could change (``sim.pricing.periods``, ``sim.pricing.boundaries``).
 """
 
 from sim.pricing.engine import PeriodInput, PricingInputError, default_tariff, price_session
-from sim.pricing.periods import (
-    EventKind,
-    Phase,
-    Segment,
-    TariffChange,
-    Timeline,
-    TimelineError,
-    TimelineEvent,
-    build_periods,
-    periods_to_inputs,
-)
+from sim.pricing.periods import build_periods, periods_to_inputs
 from sim.pricing.result import Category, CostLine, Money, PricingResult, Totals
 from sim.pricing.tariff import PricingTariff, TariffError, parse_tariff
+from sim.pricing.timeline import EventKind, Phase, Segment, TariffChange, Timeline, TimelineError, TimelineEvent
 
 __all__ = [
     "Category",

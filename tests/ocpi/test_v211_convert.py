@@ -14,35 +14,11 @@ from sim.ocpi.common import OCPIModel
 from sim.ocpi.v211 import cdrs as cdr211
 from sim.ocpi.v211 import commands as cmd211
 from sim.ocpi.v211 import locations as loc211
+from sim.ocpi.v211 import locations_enums as enums211
 from sim.ocpi.v211 import sessions as ses211
 from sim.ocpi.v211 import tariffs as tar211
 from sim.ocpi.v211 import tokens as tok211
-from sim.ocpi.v211.convert import (
-    ConversionError,
-    apply_tariff_patch,
-    cdr_from_211,
-    cdr_to_211,
-    connector_from_211,
-    connector_patch_from_211,
-    connector_patch_to_211,
-    connector_to_211,
-    coordinate_to_211,
-    evse_from_211,
-    evse_patch_from_211,
-    evse_patch_to_211,
-    evse_to_211,
-    location_from_211,
-    location_patch_from_211,
-    location_patch_to_211,
-    location_to_211,
-    session_from_211,
-    session_patch_from_211,
-    session_patch_to_211,
-    session_to_211,
-    tariff_from_211,
-    tariff_patch_from_211,
-    tariff_to_211,
-)
+from sim.ocpi.v211.convert import ConversionError
 from sim.ocpi.v211.convert_commands import (
     authorization_info_from_211,
     authorization_info_to_211,
@@ -65,9 +41,34 @@ from sim.ocpi.v211.convert_commands import (
     unlock_connector_from_211,
     unlock_connector_to_211,
 )
+from sim.ocpi.v211.convert_locations import (
+    connector_from_211,
+    connector_patch_from_211,
+    connector_patch_to_211,
+    connector_to_211,
+    coordinate_to_211,
+    evse_from_211,
+    evse_patch_from_211,
+    evse_patch_to_211,
+    evse_to_211,
+    location_from_211,
+    location_patch_from_211,
+    location_patch_to_211,
+    location_to_211,
+)
+from sim.ocpi.v211.convert_sessions import (
+    cdr_from_211,
+    cdr_to_211,
+    session_from_211,
+    session_patch_from_211,
+    session_patch_to_211,
+    session_to_211,
+)
+from sim.ocpi.v211.convert_tariffs import apply_tariff_patch, tariff_from_211, tariff_patch_from_211, tariff_to_211
 from sim.ocpi.v221 import cdrs as cdr221
 from sim.ocpi.v221 import commands as cmd221
 from sim.ocpi.v221 import locations as loc221
+from sim.ocpi.v221 import locations_enums as enums221
 from sim.ocpi.v221 import sessions as ses221
 from sim.ocpi.v221 import tariffs as tar221
 from sim.ocpi.v221 import tokens as tok221
@@ -224,7 +225,7 @@ def test_location_example_round_trip(location: loc221.Location) -> None:
     # ALONG_MOTORWAY/ON_DRIVEWAY, max_electric_power, tariff_ids after the first, 2.2.1-only enum members,
     # the text of 5- or 7-decimal coordinates, a postal_code of "".
     sent = location_to_211(location)
-    assert sent.type is loc211.LocationType.ON_STREET
+    assert sent.type is enums211.LocationType.ON_STREET
     assert [c.tariff_id for c in sent.evses[0].connectors] == ["11", "13"]  # type: ignore[index]
     assert location_from_211(sent, country_code="BE", party_id="BEC").to_wire() == location.to_wire()
 
@@ -278,7 +279,7 @@ def test_location_from_211_time_zone_default_and_postal_code() -> None:
 def test_parking_type_mapping(
     location: loc221.Location, parking_type: str | None, location_type: str, back: str | None
 ) -> None:
-    loc = location.model_copy(update={"parking_type": parking_type and loc221.ParkingType(parking_type)})
+    loc = location.model_copy(update={"parking_type": parking_type and enums221.ParkingType(parking_type)})
     sent = location_to_211(loc)
     assert sent.type == location_type
     assert location_from_211(sent, country_code="BE", party_id="BEC").parking_type == back
@@ -428,7 +429,7 @@ def test_location_patches_to_211() -> None:
     ).to_wire() == {"tariff_id": "15", "last_updated": "2019-06-24T12:39:09Z"}
     # fields only a full object has are not invented for a PATCH; present ones are mapped
     patch = loc221.LocationPatch(
-        parking_type=loc221.ParkingType.ON_DRIVEWAY,
+        parking_type=enums221.ParkingType.ON_DRIVEWAY,
         coordinates=loc221.GeoLocation(latitude="52.0894412", longitude="5.12345"),
         state="Utrecht",
         last_updated=RECEIVED_AT,

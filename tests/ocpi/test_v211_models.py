@@ -20,7 +20,6 @@ from sim.ocpi.v211.locations import (
     EVSE,
     Connector,
     ConnectorPatch,
-    ConnectorType,
     EnergyMix,
     EVSEPatch,
     GeoLocation,
@@ -29,8 +28,8 @@ from sim.ocpi.v211.locations import (
     Location,
     LocationPatch,
     RegularHours,
-    Status,
 )
+from sim.ocpi.v211.locations_enums import ConnectorType, Status
 from sim.ocpi.v211.sessions import Session, SessionPatch
 from sim.ocpi.v211.tariffs import PriceComponent, Tariff, TariffPatch, TariffRestrictions
 from sim.ocpi.v211.tokens import Token, TokenPatch
@@ -414,6 +413,7 @@ def test_modules_and_all_lists() -> None:
         "versions",
         "credentials",
         "locations",
+        "locations_enums",
         "sessions",
         "cdrs",
         "tariffs",

@@ -24,7 +24,6 @@ from sim.ocpi.v221.locations import (
     EVSE,
     Connector,
     ConnectorPatch,
-    ConnectorType,
     EnergyMix,
     EVSEPatch,
     GeoLocation,
@@ -33,8 +32,8 @@ from sim.ocpi.v221.locations import (
     LocationPatch,
     PublishTokenType,
     RegularHours,
-    Status,
 )
+from sim.ocpi.v221.locations_enums import ConnectorType, Status
 from sim.ocpi.v221.sessions import ChargingPreferences, ProfileType, Session, SessionPatch
 from sim.ocpi.v221.tariffs import PriceComponent, Tariff, TariffElement, TariffRestrictions
 from sim.ocpi.v221.tokens import Token, TokenPatch
@@ -534,6 +533,7 @@ def test_model_classes_follow_module_priority() -> None:
         "versions",
         "credentials",
         "locations",
+        "locations_enums",
         "sessions",
         "cdrs",
         "tariffs",

@@ -25,7 +25,8 @@ from sim.events import MessageExchanged
 from sim.netbuilder import Roaming
 from sim.ocpi.common import OCPIVersion
 from sim.ocpi.headers import PartyRef
-from sim.ocpi.v221.locations import Location, Status
+from sim.ocpi.v221.locations import Location
+from sim.ocpi.v221.locations_enums import Status
 from sim.ocpi.v221.sessions import Session
 from sim.ocpi.v221.tokens import Token
 from sim.ocpi.v221.types import Role

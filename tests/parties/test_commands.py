@@ -18,7 +18,7 @@ from sim.ocpi.common import format_datetime
 from sim.ocpi.headers import PartyRef
 from sim.ocpi.v221.cdrs import AuthMethod
 from sim.ocpi.v221.commands import CommandResponseType, CommandResultType, CommandType
-from sim.ocpi.v221.locations import Status
+from sim.ocpi.v221.locations_enums import Status
 from sim.ocpi.v221.sessions import SessionStatus
 from sim.parties.connection import SyncMode
 from sim.parties.modules import commands_client as cc

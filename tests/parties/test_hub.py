@@ -21,7 +21,8 @@ from sim.ocpi.headers import PartyRef
 from sim.ocpi.v221.chargingprofiles import ChargingProfile, ChargingProfileResultType
 from sim.ocpi.v221.commands import CommandResultType
 from sim.ocpi.v221.hubclientinfo import ClientInfo, ConnectionStatus
-from sim.ocpi.v221.locations import Location, Status
+from sim.ocpi.v221.locations import Location
+from sim.ocpi.v221.locations_enums import Status
 from sim.ocpi.v221.sessions import Session
 from sim.ocpi.v221.types import Role
 from sim.parties import registration

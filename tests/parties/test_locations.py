@@ -12,8 +12,9 @@ from sim.conformance import check
 from sim.netbuilder import Roaming
 from sim.ocpi.common import OCPIVersion, format_datetime
 from sim.ocpi.headers import PartyRef
-from sim.ocpi.v211 import convert
-from sim.ocpi.v221.locations import Location, Status
+from sim.ocpi.v211 import convert_locations
+from sim.ocpi.v221.locations import Location
+from sim.ocpi.v221.locations_enums import Status
 from sim.ocpi.v221.types import Role
 from sim.ocpi.wirejson import dumps, loads
 from sim.parties.connection import SyncMode
@@ -64,11 +65,13 @@ def as_received(location: Location, version: OCPIVersion) -> Location:
     """What the eMSP stores for ``location`` after it crossed a connection of ``version``."""
     if version is V221:
         return location
-    return convert.location_from_211(convert.location_to_211(location), country_code="NL", party_id="CPA")
+    return convert_locations.location_from_211(
+        convert_locations.location_to_211(location), country_code="NL", party_id="CPA"
+    )
 
 
 def wire_json(location: Location, version: OCPIVersion) -> str:
-    return location.to_json() if version is V221 else convert.location_to_211(location).to_json()
+    return location.to_json() if version is V221 else convert_locations.location_to_211(location).to_json()
 
 
 # --- push -----------------------------------------------------------------------------------------

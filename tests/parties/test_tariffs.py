@@ -13,7 +13,7 @@ from sim.conformance import check
 from sim.netbuilder import Roaming
 from sim.ocpi.common import OCPIVersion, format_datetime, parse_datetime
 from sim.ocpi.headers import PartyRef
-from sim.ocpi.v211 import convert
+from sim.ocpi.v211 import convert_tariffs
 from sim.ocpi.v221.tariffs import Tariff
 from sim.ocpi.v221.types import Role
 from sim.ocpi.wirejson import loads
@@ -50,11 +50,11 @@ def reservation_only(tariff_id: str) -> Tariff:
 def as_received(tariff: Tariff, version: OCPIVersion) -> Tariff:
     if version is V221:
         return tariff
-    return convert.tariff_from_211(convert.tariff_to_211(tariff), country_code="NL", party_id="CPA")
+    return convert_tariffs.tariff_from_211(convert_tariffs.tariff_to_211(tariff), country_code="NL", party_id="CPA")
 
 
 def wire_json(tariff: Tariff, version: OCPIVersion) -> str:
-    return tariff.to_json() if version is V221 else convert.tariff_to_211(tariff).to_json()
+    return tariff.to_json() if version is V221 else convert_tariffs.tariff_to_211(tariff).to_json()
 
 
 # --- push and delete ------------------------------------------------------------------------------

@@ -22,19 +22,10 @@ from hypothesis import strategies as st
 from sim.ocpi.v221.cdrs import ChargingPeriod
 from sim.ocpi.wirejson import loads
 from sim.pricing import Category, Money, PricingResult, PricingTariff, parse_tariff, price_session
-from sim.pricing.periods import (
-    EventKind,
-    Phase,
-    Segment,
-    TariffChange,
-    Timeline,
-    TimelineError,
-    TimelineEvent,
-    build_periods,
-    periods_to_inputs,
-)
+from sim.pricing.periods import build_periods, periods_to_inputs
 from sim.pricing.restrictions import PeriodState, restrictions_hold
 from sim.pricing.tariff import Restrictions
+from sim.pricing.timeline import EventKind, Phase, Segment, TariffChange, Timeline, TimelineError, TimelineEvent
 
 EXAMPLES = Path(__file__).parents[2].parent / "shared" / "ocpi" / "examples" / "2.2.1"
 AMS = "Europe/Amsterdam"

@@ -1,4 +1,4 @@
-"""OCPI 2.1.1 wire models, one module per OCPI module plus the basic types.
+"""OCPI 2.1.1 wire models, one module per OCPI module (Locations' enums apart) plus the basic types.
 
 ``MODULES`` lists the modules in type auto-detection priority; ``model_classes()`` flattens their
 ``__all__`` lists into the wire-object classes (enums left out), in that same order.
@@ -14,6 +14,7 @@ from sim.ocpi.v211 import (
     commands,
     credentials,
     locations,
+    locations_enums,
     sessions,
     tariffs,
     tokens,
@@ -25,6 +26,7 @@ MODULES: tuple[ModuleType, ...] = (
     versions,
     credentials,
     locations,
+    locations_enums,
     sessions,
     cdrs,
     tariffs,
@@ -45,6 +47,7 @@ __all__ = [  # noqa: RUF022 - module order is meaningful
     "versions",
     "credentials",
     "locations",
+    "locations_enums",
     "sessions",
     "cdrs",
     "tariffs",

@@ -1,4 +1,4 @@
-"""OCPI 2.2.1 wire models (pydantic), one module per OCPI module.
+"""OCPI 2.2.1 wire models (pydantic), one module per OCPI module (Locations' enums apart).
 
 ``MODULES`` lists the modules in type-detection priority order; ``model_classes()`` lists every wire
 object class they define, in that same order (main objects before their sub-objects).
@@ -16,6 +16,7 @@ from sim.ocpi.v221 import (
     credentials,
     hubclientinfo,
     locations,
+    locations_enums,
     sessions,
     tariffs,
     tokens,
@@ -27,6 +28,7 @@ MODULES: tuple[ModuleType, ...] = (
     versions,
     credentials,
     locations,
+    locations_enums,
     sessions,
     cdrs,
     tariffs,

@@ -12,7 +12,8 @@ from typing import Annotated, Self
 from pydantic import Field, model_validator
 
 from sim.ocpi.common import COUNTRY_ALPHA3, CURRENCY, Bool, Int, Number, OCPIModel
-from sim.ocpi.v221.locations import ConnectorFormat, ConnectorType, GeoLocation, PowerType
+from sim.ocpi.v221.locations import GeoLocation
+from sim.ocpi.v221.locations_enums import ConnectorFormat, ConnectorType, PowerType
 from sim.ocpi.v221.tariffs import Tariff
 from sim.ocpi.v221.tokens import TokenType
 from sim.ocpi.v221.types import CiString, CountryCode, DateTime, PartyId, Price, String

@@ -29,7 +29,9 @@ from sim.ocpi.headers import LOCATION, PartyRef
 from sim.ocpi.router import OCPIReply, OCPIRequest
 from sim.ocpi.status import InvalidOrMissingParameters, NotFound
 from sim.ocpi.v211 import cdrs as cdr211
-from sim.ocpi.v211.convert import ConversionError, cdr_from_211, cdr_to_211, location_from_211
+from sim.ocpi.v211.convert import ConversionError
+from sim.ocpi.v211.convert_locations import location_from_211
+from sim.ocpi.v211.convert_sessions import cdr_from_211, cdr_to_211
 from sim.ocpi.v221.cdrs import CDR
 from sim.ocpi.v221.locations import Location
 from sim.parties.connection import Connection

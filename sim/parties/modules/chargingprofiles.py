@@ -63,7 +63,8 @@ from sim.ocpi.v221.chargingprofiles import (
     ClearProfileResult,
     SetChargingProfile,
 )
-from sim.ocpi.v221.locations import Capability, Connector, PowerType
+from sim.ocpi.v221.locations import Connector
+from sim.ocpi.v221.locations_enums import Capability, PowerType
 from sim.ocpi.v221.sessions import Session, SessionStatus
 from sim.ocpi.v221.types import Role
 from sim.parties.modules.chargingprofiles_client import install_emsp as install_sender

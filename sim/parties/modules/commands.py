@@ -85,7 +85,8 @@ from sim.ocpi.v221.commands import (
     StopSession,
     UnlockConnector,
 )
-from sim.ocpi.v221.locations import EVSE, Capability, Location
+from sim.ocpi.v221.locations import EVSE, Location
+from sim.ocpi.v221.locations_enums import Capability
 from sim.ocpi.v221.sessions import SessionStatus
 from sim.ocpi.v221.tokens import Token
 from sim.ocpi.v221.types import DisplayText, Role

@@ -29,7 +29,8 @@ from sim.ocpi.v221.commands import (
     ReserveNow,
     StartSession,
 )
-from sim.ocpi.v221.locations import EVSE, Status
+from sim.ocpi.v221.locations import EVSE
+from sim.ocpi.v221.locations_enums import Status
 from sim.ocpi.v221.sessions import SessionStatus
 from sim.ocpi.v221.tokens import Token
 from sim.parties.modules.common import state

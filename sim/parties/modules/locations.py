@@ -1,8 +1,8 @@
 """Locations module endpoints: the CPO's Sender interface and the eMSP's Receiver interface.
 
 Both interfaces exist in 2.1.1 ("CPO interface"/"eMSP interface") and 2.2.1.  Parties keep 2.2.1
-Locations; a 2.1.1 connection converts at the edge (``sim.ocpi.v211.convert``).  The client side
-(pushes, pulls, polling) is in ``locations_client``; the list and crawl machinery in ``pull``.
+Locations; a 2.1.1 connection converts at the edge (``sim.ocpi.v211.convert_locations``).  The client
+side (pushes, pulls, polling) is in ``locations_client``; the list and crawl machinery in ``pull``.
 
 Sender (CPO): ``GET {url}`` is the paginated list (see ``pull.list_reply``), ``GET {url}/{location_id}
 [/{evse_uid}[/{connector_id}]]`` one object, HTTP 404 when any part of the path is unknown.
@@ -41,7 +41,7 @@ from sim.ocpi.common import OCPIModel, OCPIVersion, PatchModel, case_fold
 from sim.ocpi.headers import PartyRef
 from sim.ocpi.router import OCPIReply, OCPIRequest, validate_body
 from sim.ocpi.status import InvalidOrMissingParameters, NotFound, OCPIServerError, UnknownLocation
-from sim.ocpi.v211 import convert
+from sim.ocpi.v211 import convert, convert_locations
 from sim.ocpi.v211 import locations as l211
 from sim.ocpi.v221.locations import EVSE, Connector, ConnectorPatch, EVSEPatch, Location, LocationPatch
 from sim.parties.modules.common import check_body_owner, stored, url_owner
@@ -123,10 +123,10 @@ def _wire(obj: Location | EVSE | Connector, version: OCPIVersion | None) -> Any:
         return obj
     try:
         if isinstance(obj, Location):
-            return convert.location_to_211(obj)
+            return convert_locations.location_to_211(obj)
         if isinstance(obj, EVSE):
-            return convert.evse_to_211(obj)
-        return convert.connector_to_211(obj)
+            return convert_locations.evse_to_211(obj)
+        return convert_locations.connector_to_211(obj)
     except convert.ConversionError as exc:
         raise OCPIServerError(f"cannot answer in OCPI 2.1.1: {exc}") from None
 
@@ -246,20 +246,24 @@ def _receiver_put(platform: Platform, request: OCPIRequest) -> OCPIReply:
     if evse_uid is None:
         wire = _parse(request, Location, l211.Location, id_field="id", url_id=location_id)
         location = (
-            _from_211(lambda: convert.location_from_211(wire, country_code=owner.country_code, party_id=owner.party_id))
+            _from_211(
+                lambda: convert_locations.location_from_211(
+                    wire, country_code=owner.country_code, party_id=owner.party_id
+                )
+            )
             if v211
             else wire
         )
         return stored(store.put(owner, location_id, location))
     if connector_id is None:
         wire = _parse(request, EVSE, l211.EVSE, id_field="uid", url_id=evse_uid)
-        evse: EVSE = _from_211(lambda: convert.evse_from_211(wire)) if v211 else wire
+        evse: EVSE = _from_211(lambda: convert_locations.evse_from_211(wire)) if v211 else wire
         location = _stored_location(platform, owner, location_id)
         updated, created = with_evse(location, evse, last_updated=_bump(v211, location.last_updated, evse.last_updated))
         store.put(owner, location_id, updated)
         return stored(created)
     wire = _parse(request, Connector, l211.Connector, id_field="id", url_id=connector_id)
-    connector: Connector = _from_211(lambda: convert.connector_from_211(wire)) if v211 else wire
+    connector: Connector = _from_211(lambda: convert_locations.connector_from_211(wire)) if v211 else wire
     location = _stored_location(platform, owner, location_id)
     evse = _stored_evse(location, evse_uid)
     evse, created = with_connector(evse, connector, last_updated=_bump(v211, evse.last_updated, connector.last_updated))
@@ -277,17 +281,19 @@ def _receiver_patch(platform: Platform, request: OCPIRequest) -> OCPIReply:
     location_id, evse_uid, connector_id = params["location_id"], params.get("evse_uid"), params.get("connector_id")
     if evse_uid is None:
         wire = _parse(request, LocationPatch, l211.LocationPatch, id_field="id", url_id=location_id)
-        patch: PatchModel = _from_211(lambda: convert.location_patch_from_211(wire, received_at=now)) if v211 else wire
+        patch: PatchModel = (
+            _from_211(lambda: convert_locations.location_patch_from_211(wire, received_at=now)) if v211 else wire
+        )
         store.put(owner, location_id, merge(_stored_location(platform, owner, location_id), patch))
         return stored(False)
     if connector_id is None:
         wire = _parse(request, EVSEPatch, l211.EVSEPatch, id_field="uid", url_id=evse_uid)
-        patch = _from_211(lambda: convert.evse_patch_from_211(wire, received_at=now)) if v211 else wire
+        patch = _from_211(lambda: convert_locations.evse_patch_from_211(wire, received_at=now)) if v211 else wire
         location = _stored_location(platform, owner, location_id)
         evse = merge(_stored_evse(location, evse_uid), patch)
     else:
         wire = _parse(request, ConnectorPatch, l211.ConnectorPatch, id_field="id", url_id=connector_id)
-        patch = _from_211(lambda: convert.connector_patch_from_211(wire, received_at=now)) if v211 else wire
+        patch = _from_211(lambda: convert_locations.connector_patch_from_211(wire, received_at=now)) if v211 else wire
         location = _stored_location(platform, owner, location_id)
         evse = _stored_evse(location, evse_uid)
         current = find_connector(evse, connector_id)

@@ -33,9 +33,10 @@ import simpy
 
 from sim.ocpi.common import OCPIVersion
 from sim.ocpi.headers import PartyRef
-from sim.ocpi.v211 import convert
+from sim.ocpi.v211 import convert, convert_locations
 from sim.ocpi.v211 import locations as l211
-from sim.ocpi.v221.locations import ConnectorPatch, EVSEPatch, Location, Status
+from sim.ocpi.v221.locations import ConnectorPatch, EVSEPatch, Location
+from sim.ocpi.v221.locations_enums import Status
 from sim.parties.connection import Connection
 from sim.parties.modules.locations import MODULE, find_connector, find_evse, with_connector, with_evse
 from sim.parties.modules.pull import PullResult, PushResult, crawl, deliver, poll
@@ -91,7 +92,7 @@ def push_location(cpo: Platform, location_id: str) -> PushProcess:
             "PUT",
             location.id,
             [party.country_code, party.party_id, location.id],
-            _versioned(location, location, lambda: convert.location_to_211(location)),
+            _versioned(location, location, lambda: convert_locations.location_to_211(location)),
         )
     )
 
@@ -121,7 +122,7 @@ def set_evse_status(cpo: Platform, location_id: str, evse_uid: str, status: Stat
     location, _ = with_evse(location, evse.model_copy(update={"status": status, "last_updated": now}), last_updated=now)
     cpo.cpo_data.locations.put(cpo.cpo_data.party, location.id, location)
     patch = EVSEPatch(status=status, last_updated=now)
-    body_for = _versioned(location, patch, lambda: convert.evse_patch_to_211(patch))
+    body_for = _versioned(location, patch, lambda: convert_locations.evse_patch_to_211(patch))
     return (yield from deliver(cpo, MODULE, "PATCH", "/".join(segments[2:]), segments, body_for))
 
 
@@ -148,7 +149,7 @@ def set_connector_tariffs(
     location, _ = with_evse(location, evse, last_updated=now)
     cpo.cpo_data.locations.put(cpo.cpo_data.party, location.id, location)
     patch = ConnectorPatch(tariff_ids=list(tariff_ids), last_updated=now)
-    body_for = _versioned(location, patch, lambda: convert.connector_patch_to_211(patch))
+    body_for = _versioned(location, patch, lambda: convert_locations.connector_patch_to_211(patch))
     return (yield from deliver(cpo, MODULE, "PATCH", "/".join(segments[2:]), segments, body_for))
 
 
@@ -161,7 +162,7 @@ def _segments(cpo: Platform, location: Location, evse_uid: str) -> list[str]:
 
 
 def _location_from_211(wire: l211.Location, owner: PartyRef) -> Location:
-    return convert.location_from_211(wire, country_code=owner.country_code, party_id=owner.party_id)
+    return convert_locations.location_from_211(wire, country_code=owner.country_code, party_id=owner.party_id)
 
 
 def pull_locations(

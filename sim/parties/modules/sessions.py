@@ -39,15 +39,12 @@ from sim.ocpi.pagination import PageRequest, paginate
 from sim.ocpi.router import OCPIReply, OCPIRequest
 from sim.ocpi.status import InvalidOrMissingParameters, NotFound
 from sim.ocpi.v211 import sessions as ses211
-from sim.ocpi.v211.convert import (
-    ConversionError,
-    location_from_211,
-    session_from_211,
-    session_patch_from_211,
-    session_to_211,
-)
+from sim.ocpi.v211.convert import ConversionError
+from sim.ocpi.v211.convert_locations import location_from_211
+from sim.ocpi.v211.convert_sessions import session_from_211, session_patch_from_211, session_to_211
 from sim.ocpi.v221.cdrs import CDR, CdrToken
-from sim.ocpi.v221.locations import Capability, Location
+from sim.ocpi.v221.locations import Location
+from sim.ocpi.v221.locations_enums import Capability
 from sim.ocpi.v221.sessions import (
     ChargingPreferences,
     ChargingPreferencesResponse,

@@ -34,7 +34,8 @@ import simpy
 from sim.ocpi.common import OCPIVersion
 from sim.ocpi.headers import PartyRef
 from sim.ocpi.v211 import sessions as ses211
-from sim.ocpi.v211.convert import ConversionError, session_patch_to_211
+from sim.ocpi.v211.convert import ConversionError
+from sim.ocpi.v211.convert_sessions import session_patch_to_211
 from sim.ocpi.v221.cdrs import CDR, AuthMethod, CdrToken, ChargingPeriod
 from sim.ocpi.v221.sessions import Session, SessionPatch, SessionStatus
 from sim.ocpi.v221.types import Price

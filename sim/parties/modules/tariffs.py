@@ -1,8 +1,9 @@
 """Tariffs module endpoints: the CPO's Sender interface and the eMSP's Receiver interface.
 
 Both exist in 2.1.1 and 2.2.1.  Parties keep 2.2.1 Tariffs; 2.1.1 connections convert at the edge
-(``sim.ocpi.v211.convert``: owner fields, ``type``, price limits, validity dates and VAT are dropped
-going out; reservation-only tariffs cannot go out at all).  The client side is in ``tariffs_client``.
+(``sim.ocpi.v211.convert_tariffs``: owner fields, ``type``, price limits, validity dates and VAT are
+dropped going out; reservation-only tariffs cannot go out at all).  The client side is in
+``tariffs_client``.
 
 Sender (CPO): ``GET {url}``, the paginated list of the CPO's Tariffs (``pull.list_reply``; a Tariff
 2.1.1 cannot express is left out of a 2.1.1 list with a trace note).  The spec has no single-object
@@ -31,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from sim.ocpi.common import OCPIVersion
 from sim.ocpi.router import OCPIReply, OCPIRequest
 from sim.ocpi.status import InvalidOrMissingParameters, NotFound, OCPIServerError
-from sim.ocpi.v211 import convert
+from sim.ocpi.v211 import convert, convert_tariffs
 from sim.ocpi.v211 import tariffs as t211
 from sim.ocpi.v221.tariffs import Tariff
 from sim.parties.modules.common import check_body_owner, stored, url_owner
@@ -48,7 +49,7 @@ Route = tuple[str, str, Callable[[OCPIRequest], OCPIReply]]
 
 def _wire(tariff: Tariff, version: OCPIVersion | None) -> Any:
     """The Tariff in the connection's version (``ConversionError`` when 2.1.1 cannot hold it)."""
-    return convert.tariff_to_211(tariff) if version is OCPIVersion.V2_1_1 else tariff
+    return convert_tariffs.tariff_to_211(tariff) if version is OCPIVersion.V2_1_1 else tariff
 
 
 # --- CPO: Sender interface ------------------------------------------------------------------------
@@ -109,7 +110,7 @@ def _receiver_put(platform: Platform, request: OCPIRequest) -> OCPIReply:
         wire = request.model(t211.Tariff)
         check_body_owner(owner, wire, id_field="id", url_id=tariff_id)
         try:
-            tariff = convert.tariff_from_211(wire, country_code=owner.country_code, party_id=owner.party_id)
+            tariff = convert_tariffs.tariff_from_211(wire, country_code=owner.country_code, party_id=owner.party_id)
         except convert.ConversionError as exc:
             raise InvalidOrMissingParameters(str(exc)) from None
     else:
@@ -132,8 +133,8 @@ def _receiver_patch(platform: Platform, request: OCPIRequest) -> OCPIReply:
     check_body_owner(owner, patch, id_field="id", url_id=tariff_id)
     current = _stored_tariff(platform, request)
     try:
-        changes = convert.tariff_patch_from_211(patch, received_at=platform.clock.now())
-        merged = convert.apply_tariff_patch(current, changes)
+        changes = convert_tariffs.tariff_patch_from_211(patch, received_at=platform.clock.now())
+        merged = convert_tariffs.apply_tariff_patch(current, changes)
     except convert.ConversionError as exc:
         raise InvalidOrMissingParameters(str(exc)) from None
     platform.emsp_data.tariffs.put(owner, tariff_id, merged)

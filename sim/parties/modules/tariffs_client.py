@@ -26,7 +26,7 @@ import simpy
 
 from sim.ocpi.common import OCPIVersion
 from sim.ocpi.headers import PartyRef
-from sim.ocpi.v211 import convert
+from sim.ocpi.v211 import convert_tariffs
 from sim.ocpi.v211 import tariffs as t211
 from sim.ocpi.v221.tariffs import Tariff
 from sim.parties.connection import Connection
@@ -70,7 +70,7 @@ def push_tariff(cpo: Platform, tariff_id: str) -> PushProcess:
     tariff = own_tariff(cpo, tariff_id)
 
     def body_for(version: OCPIVersion) -> Any:
-        return convert.tariff_to_211(tariff) if version is OCPIVersion.V2_1_1 else tariff
+        return convert_tariffs.tariff_to_211(tariff) if version is OCPIVersion.V2_1_1 else tariff
 
     return (yield from deliver(cpo, MODULE, "PUT", tariff.id, _segments(cpo, tariff.id), body_for))
 
@@ -94,7 +94,7 @@ def delete_tariff(cpo: Platform, tariff_id: str) -> PushProcess:
 
 
 def _tariff_from_211(wire: t211.Tariff, owner: PartyRef) -> Tariff:
-    return convert.tariff_from_211(wire, country_code=owner.country_code, party_id=owner.party_id)
+    return convert_tariffs.tariff_from_211(wire, country_code=owner.country_code, party_id=owner.party_id)
 
 
 def pull_tariffs(
