@@ -88,11 +88,16 @@ class Roaming:
         self.env.run(until=self.env.now + seconds)
 
     def connect(
-        self, client: Party, server: Party, *, sync: dict[str, SyncMode] | None = None
+        self,
+        client: Party,
+        server: Party,
+        *,
+        sync: dict[str, SyncMode] | None = None,
+        version: OCPIVersion | None = None,
     ) -> tuple[Connection, Connection]:
         """``server`` hands token A to ``client``, which registers; returns (client's, server's) connection."""
         token_a = server.issue_token_a(client.name)
-        client_side = self.run(registration.register(client, server.versions_url, token_a))
+        client_side = self.run(registration.register(client, server.versions_url, token_a, version=version))
         server_side = server.connections[client.name]
         for module, mode in (sync or {}).items():
             client_side.sync[module] = mode

@@ -239,8 +239,14 @@ def _version_key(text: str) -> tuple[int, ...]:
     return tuple(int(part) for part in text.split(".") if part.isdigit())
 
 
-def register(party: Party, versions_url: str, token_a: str) -> Generator[simpy.Event, Any, Connection]:
-    """Register with the platform at ``versions_url`` using ``token_a`` (SimPy sub-process)."""
+def register(
+    party: Party, versions_url: str, token_a: str, *, version: OCPIVersion | None = None
+) -> Generator[simpy.Event, Any, Connection]:
+    """Register with the platform at ``versions_url`` using ``token_a`` (SimPy sub-process).
+
+    The highest version both offer is used, unless ``version`` pins one (a scenario's link may
+    insist on 2.1.1 between two parties that both speak 2.2.1).
+    """
     probe_version = party.versions[0]
     exchange = yield from party.call(
         party.build_request("GET", versions_url, token=token_a, version=probe_version, module="versions")
@@ -251,7 +257,9 @@ def register(party: Party, versions_url: str, token_a: str) -> Generator[simpy.E
     mutual = sorted((v for v in party.versions if v.value in offered), key=lambda v: _version_key(v.value))
     if not mutual:
         raise RegistrationError(f"{party.name}: no common OCPI version with {versions_url} (offers {sorted(offered)})")
-    version = mutual[-1]
+    if version is not None and version not in mutual:
+        raise RegistrationError(f"{party.name}: OCPI {version.value} is not offered by both sides of {versions_url}")
+    version = version or mutual[-1]
     details = yield from party.call(
         party.build_request("GET", offered[version.value], token=token_a, version=version, module="versions")
     )

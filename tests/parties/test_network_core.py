@@ -328,3 +328,18 @@ def test_random_streams_are_per_purpose_seeded_and_leave_the_token_stream_alone(
     # Draws on streams of their own move neither the credentials tokens nor the message ids.
     assert drawing.new_token() == quiet.new_token()
     assert drawing.ids.new() == quiet.ids.new() == MessageIds(random.Random("7:NL-CPA:ids")).new()
+
+
+def test_a_link_may_pin_an_older_common_version(roaming: Roaming, pair: tuple[Party, Party]) -> None:
+    cpo, emsp = pair
+    client_side, server_side = roaming.connect(emsp, cpo, version=V211)
+    assert client_side.version is server_side.version is V211
+    assert flow(roaming.exchanges)[-1][3] == "/ocpi/2.1.1/credentials"
+
+
+def test_pinning_a_version_one_side_lacks_fails_before_posting(roaming: Roaming) -> None:
+    cpo = bare_party(roaming, "NL-CPA", Role.CPO, versions=(V211,))
+    emsp = bare_party(roaming, "DE-MSA", Role.EMSP)
+    with pytest.raises(registration.RegistrationError, match="OCPI 2.2.1 is not offered by both sides"):
+        roaming.run(registration.register(emsp, cpo.versions_url, cpo.issue_token_a("DE-MSA"), version=V221))
+    assert [e.method for e in roaming.exchanges] == ["GET"]  # only the versions list was fetched
