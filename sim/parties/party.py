@@ -4,7 +4,8 @@ A party serves the Versions, version details and Credentials endpoints for every
 supports (see ``registration``); role classes (CPO, eMSP, Hub) add their module interfaces with
 ``serve``.  Outbound messages go through ``call`` (a SimPy sub-process that waits the link latency
 on simulated time, there and back) or ``send_now`` (zero simulated time, for the requests a handler
-must make while answering, such as the credentials callback or a hub's forwarding).
+must make while answering, such as the credentials callback or a hub's forwarding).  ``call_peer``
+hands data pushes to the party's ``outbox`` (retried with back-off, in order, when they fail).
 
 Paths: ``/ocpi/versions``, ``/ocpi/{version}`` (details), ``/ocpi/{version}/credentials`` and
 ``/ocpi/{version}/{sender|receiver}/{module}/...`` for module interfaces.
@@ -42,11 +43,12 @@ from sim.ocpi.headers import (
     read_authorization,
     uses_routing_headers,
 )
-from sim.ocpi.router import Auth, AuthResult, Handler, Router, describe_validation_error
+from sim.ocpi.router import EXT_MODULE, EXT_VERSION, Auth, AuthResult, Handler, Router, describe_validation_error
 from sim.ocpi.status import Unauthorized
 from sim.ocpi.v221.types import Role
 from sim.ocpi.wirejson import dumps, loads
 from sim.parties.connection import Connection, KnownClient
+from sim.parties.outbox import Outbox, PeerMessage
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -151,6 +153,9 @@ class Party:
         """Parties behind hubs, by (country_code, party_id, role), from HubClientInfo."""
         self.router = Router(authenticate=self.authenticate, clock=clock.now, owner=self.name)
         self.client = network.attach(self.name, self.host, self.router)
+        self.resilient = True
+        """Retry failed data pushes and keep their order (``outbox``); False sends everything once."""
+        self.outbox = Outbox(self)
         from sim.parties import registration  # late import: registration needs the Party type
 
         registration.install(self)
@@ -279,9 +284,13 @@ class Party:
         """Hook: a peer unregistered."""
 
     def hub_knows(self, connection: Connection, party: PartyRef) -> bool:
-        """Whether the hub behind ``connection`` reports ``party`` as CONNECTED."""
+        """Whether ``party`` is reached through the hub behind ``connection``: CONNECTED, or OFFLINE
+        for now — a push to it is then answered 4003 by the hub and queued for retry instead of
+        being dropped unsent (SUSPENDED or PLANNED parties are not reachable)."""
         return any(
-            client.party.key == party.key and client.hub == connection.peer and client.connected
+            client.party.key == party.key
+            and client.hub == connection.peer
+            and client.status in ("CONNECTED", "OFFLINE")
             for client in self.hub_clients.values()
         )
 
@@ -333,7 +342,9 @@ class Party:
             headers[X_CORRELATION_ID] = correlation_id or self.ids.new()
             if sender is not None and uses_routing_headers(module, version):
                 headers.update(RoutingHeaders(sender, to).to_headers())
-        return self.client.build_request(method, url, params=params, headers=headers, content=content)
+        request = self.client.build_request(method, url, params=params, headers=headers, content=content)
+        request.extensions.update({EXT_MODULE: module, EXT_VERSION: version.value})  # labels an unanswered one
+        return request
 
     def send_raw(self, request: httpx.Request, *, latency_s: float = 0.0) -> httpx.Response | httpx.TransportError:
         """Send in zero simulated time and return the response itself, or the transport failure."""
@@ -351,7 +362,7 @@ class Party:
         return Exchange.from_response(response)
 
     def call(self, request: httpx.Request) -> Generator[simpy.Event, Any, Exchange]:
-        """Send as a SimPy sub-process: wait the link latency there, deliver, wait it back."""
+        """Send as a SimPy sub-process: wait the link latency there, deliver, wait it back (one draw)."""
         receiver = self.network.owner_of(str(request.url)) or request.url.host
         latency = self.network.latency(self.name, receiver)
         yield self.env.timeout(latency)
@@ -372,21 +383,32 @@ class Party:
         to: PartyRef | None = None,
         correlation_id: str | None = None,
     ) -> Generator[simpy.Event, Any, Exchange]:
-        """``call`` with the connection's token, version and token encoding."""
-        request = self.build_request(
-            method,
-            url,
+        """``call`` with the connection's token, version and token encoding.
+
+        Data pushes go through the party's ``outbox`` while ``resilient``: one that fails is retried
+        later, and the ones after it wait their turn (see ``sim.parties.outbox``).
+        """
+        message = PeerMessage(connection, method, url, module, body, params, sender, to, correlation_id)
+        if self.resilient and message.is_data_push():
+            return (yield from self.outbox.send(message))
+        return (yield from self.call(self.peer_request(message)))
+
+    def peer_request(self, message: PeerMessage) -> httpx.Request:
+        """The request for ``message`` as of now (the connection's current token; a new X-Request-ID)."""
+        connection = message.connection
+        return self.build_request(
+            message.method,
+            message.url,
             token=connection.token_out,
             version=connection.version,
-            module=module,
+            module=message.module,
             encoding=connection.token_encoding,
-            body=body,
-            params=params,
-            sender=sender,
-            to=to,
-            correlation_id=correlation_id,
+            body=message.body,
+            params=message.params,
+            sender=message.sender,
+            to=message.to,
+            correlation_id=message.correlation_id,
         )
-        return (yield from self.call(request))
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name}>"
