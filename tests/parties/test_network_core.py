@@ -340,6 +340,6 @@ def test_a_link_may_pin_an_older_common_version(roaming: Roaming, pair: tuple[Pa
 def test_pinning_a_version_one_side_lacks_fails_before_posting(roaming: Roaming) -> None:
     cpo = bare_party(roaming, "NL-CPA", Role.CPO, versions=(V211,))
     emsp = bare_party(roaming, "DE-MSA", Role.EMSP)
-    with pytest.raises(registration.RegistrationError, match="OCPI 2.2.1 is not offered by both sides"):
+    with pytest.raises(registration.RegistrationError, match=r"OCPI 2\.2\.1 is not offered by both sides"):
         roaming.run(registration.register(emsp, cpo.versions_url, cpo.issue_token_a("DE-MSA"), version=V221))
     assert [e.method for e in roaming.exchanges] == ["GET"]  # only the versions list was fetched
