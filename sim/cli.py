@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from sim import __version__
-from sim.commands import demo, ocpi_validate, price
+from sim.commands import demo, ocpi_validate, price, schema, validate
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -31,6 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
     ocpi_validate.add_parser(ocpi_verbs)
     demo.add_parser(verbs)
     price.add_parser(verbs)
+    validate.add_parser(verbs)
+    schema.add_parser(verbs)
     return parser
 
 

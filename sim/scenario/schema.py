@@ -7,8 +7,9 @@ tariffs, drivers with their EVs and habits), what goes wrong (faults), what happ
 so the smallest scenario is a CPO and an eMSP.
 
 Durations are written ``90s``, ``15m``, ``1h30m``, ``2d`` (or a number of seconds); instants inside
-the run are durations from the start (``at: 10h``) or a local wall time on the first day
-(``at: "17:00"``).
+the run are durations from the start (``at: 10h``) or a local wall time, meaning its first
+occurrence at or after the start (``at: "17:00"``).  Cross-references (which party a link, fault or
+event names, which tariff a connector uses, ...) are checked by ``sim.scenario.load_scenario``.
 """
 
 from __future__ import annotations
@@ -19,12 +20,26 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 SCHEMA_VERSION = 1
 
 _DURATION = re.compile(r"(?:(\d+(?:\.\d+)?)d)?(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m(?!s))?(?:(\d+(?:\.\d+)?)s)?")
 _WALL_TIME = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
+_LOOKS_LIKE_WALL_TIME = re.compile(r"\d{1,2}:\d{1,2}")
+# The same shapes for editors (JSON Schema patterns are ECMA regexes, anchored here).
+_DURATION_PATTERN = r"^(\d+(\.\d+)?d)?(\d+(\.\d+)?h)?(\d+(\.\d+)?m(?!s))?(\d+(\.\d+)?s)?$"
+_WALL_TIME_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d$"
 _PARTY = re.compile(r"[A-Z]{2}-[A-Z0-9]{3}")
 
 
@@ -45,18 +60,41 @@ def parse_duration(value: Any) -> float:
     return days * 86400 + hours * 3600 + minutes * 60 + seconds
 
 
-Duration = Annotated[float, BeforeValidator(parse_duration)]
+_DURATION_JSON: dict[str, Any] = {
+    "anyOf": [
+        {"type": "number", "minimum": 0},
+        {"type": "string", "pattern": _DURATION_PATTERN, "examples": ["90s", "15m", "1h30m", "2d"]},
+    ]
+}
+
+Duration = Annotated[float, BeforeValidator(parse_duration), WithJsonSchema(_DURATION_JSON)]
 """Seconds, written as a duration."""
 
 
+def _wall_time(value: Any) -> str:
+    if not isinstance(value, str) or not _WALL_TIME.fullmatch(value.strip()):
+        raise ValueError(f"{value!r} is not a wall time (write HH:MM from 00:00 to 23:59, e.g. 07:30)")
+    return value.strip()
+
+
+WallTime = Annotated[
+    str, BeforeValidator(_wall_time), WithJsonSchema({"type": "string", "pattern": _WALL_TIME_PATTERN})
+]
+"""A local time of day ``"HH:MM"`` (24-hour, leading zeros)."""
+
+
 def _instant(value: Any) -> float | str:
-    if isinstance(value, str) and _WALL_TIME.fullmatch(value.strip()):
-        return value.strip()
+    if isinstance(value, str) and _LOOKS_LIKE_WALL_TIME.fullmatch(value.strip()):
+        return _wall_time(value)
     return parse_duration(value)
 
 
-Instant = Annotated[float | str, BeforeValidator(_instant)]
-"""Seconds from the start, or ``"HH:MM"`` local wall time on the first day."""
+Instant = Annotated[
+    float | str,
+    BeforeValidator(_instant),
+    WithJsonSchema({"anyOf": [*_DURATION_JSON["anyOf"], {"type": "string", "pattern": _WALL_TIME_PATTERN}]}),
+]
+"""Seconds from the start, or ``"HH:MM"`` local wall time (its first occurrence at or after the start)."""
 
 
 class Strict(BaseModel):
@@ -81,13 +119,21 @@ class GeneratedLocations(Strict):
 
     count: int = Field(ge=1, le=10_000)
     area: Area
-    evses_per_location: tuple[int, int] = (2, 4)
+    evses_per_location: tuple[Annotated[int, Field(ge=1, le=100)], Annotated[int, Field(ge=1, le=100)]] = (2, 4)
     """Inclusive range."""
-    power_kw: list[float] = Field(default_factory=lambda: [11.0, 22.0], min_length=1)
+    power_kw: list[Annotated[float, Field(gt=0, le=1000)]] = Field(default_factory=lambda: [11.0, 22.0], min_length=1)
     """Each location draws one charger power from this list (≥ 50 kW means DC)."""
     tariff: str | None = None
     """Tariff id for every connector (default: the CPO's first tariff)."""
     time_zone: str | None = None
+    """Default: the scenario's time zone."""
+
+    @field_validator("evses_per_location")
+    @classmethod
+    def _ordered(cls, value: tuple[int, int]) -> tuple[int, int]:
+        if value[0] > value[1]:
+            raise ValueError(f"[{value[0]}, {value[1]}] is not a range (write [min, max] with min ≤ max)")
+        return value
 
 
 class LocationsFromFile(Strict):
@@ -108,7 +154,31 @@ class LocationsInline(Strict):
     inline: list[dict[str, Any]] = Field(min_length=1)
 
 
-LocationSource = GeneratedLocations | LocationsFromFile | LocationsInline
+def _location_source_kind(value: Any) -> str | None:
+    """Which kind of location source a mapping is, from its keys (so errors name only that kind)."""
+    if isinstance(value, GeneratedLocations):
+        return "generated"
+    if isinstance(value, LocationsFromFile):
+        return "file"
+    if isinstance(value, LocationsInline):
+        return "inline"
+    if isinstance(value, dict):
+        for key, kind in (("inline", "inline"), ("file", "file"), ("count", "generated"), ("area", "generated")):
+            if key in value:
+                return kind
+    return None
+
+
+LocationSource = Annotated[
+    Annotated[GeneratedLocations, Tag("generated")]
+    | Annotated[LocationsFromFile, Tag("file")]
+    | Annotated[LocationsInline, Tag("inline")],
+    Discriminator(
+        _location_source_kind,
+        custom_error_type="location_source",
+        custom_error_message="a location source needs count and area (generated), file, or inline",
+    ),
+]
 
 
 class TariffPreset(StrEnum):
@@ -311,8 +381,8 @@ class SmartCharging(Strict):
 
     party: str
     area: Area | None = None
-    peak_start: str = "17:00"
-    peak_end: str = "20:00"
+    peak_start: WallTime = "17:00"
+    peak_end: WallTime = "20:00"
     limit_kw: float = Field(default=7.0, gt=0)
 
 
