@@ -30,12 +30,16 @@ could change the price; restrictions are evaluated at period starts exactly as
   tariff in effect actually changes.
 
 Thresholds come from every tariff in effect at some point of the timeline (extra periods are
-allowed by the spec).  Boundaries outside the timeline are dropped; duplicates collapse.
+allowed by the spec), or from every tariff of the timeline with ``all_tariffs`` — then a timeline
+that only grows at its end (a running session) never gains a boundary inside a stretch it already
+had.  ``extra`` instants start a period anyway (a running session's update instants, so that the
+periods sent in an update are closed there and never change).  Boundaries outside the timeline are
+dropped; duplicates collapse.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_CEILING, Decimal
@@ -51,9 +55,13 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _JUST_BEFORE = timedelta(microseconds=1)
 
 
-def period_starts(timeline: Timeline) -> list[datetime]:
-    """The sorted period starts of ``timeline``: its start, then every boundary inside it."""
-    return _Boundaries(timeline).starts()
+def period_starts(timeline: Timeline, *, extra: Iterable[datetime] = (), all_tariffs: bool = False) -> list[datetime]:
+    """The sorted period starts of ``timeline``: its start, then every boundary inside it.
+
+    ``extra`` instants are boundaries too; ``all_tariffs`` takes thresholds from every tariff of the
+    timeline, not only those in effect (see the module docstring).
+    """
+    return _Boundaries(timeline, all_tariffs=all_tariffs).starts(extra)
 
 
 @dataclass(frozen=True)
@@ -68,12 +76,12 @@ class _Thresholds:
 
 
 class _Boundaries:
-    def __init__(self, timeline: Timeline) -> None:
+    def __init__(self, timeline: Timeline, *, all_tariffs: bool = False) -> None:
         self.timeline = timeline
         self.zone = timeline.zone
         self.start, self.end = timeline.start, timeline.end
         self.tariff_edges = self._tariff_boundaries()
-        used: list[PricingTariff] = []
+        used: list[PricingTariff] = list(timeline.tariffs) if all_tariffs else []
         for moment in [self.start, *self.tariff_edges]:
             tariff = timeline.tariff_at(moment)
             if tariff is not None and tariff not in used:
@@ -81,8 +89,8 @@ class _Boundaries:
         self.thresholds = _thresholds(used)
         self.meter = Meter(timeline.segments)
 
-    def starts(self) -> list[datetime]:
-        found = {self.start}
+    def starts(self, extra: Iterable[datetime] = ()) -> list[datetime]:
+        found = {self.start} | {moment.astimezone(UTC) for moment in extra}
         found |= self._segment_boundaries()
         found |= self._calendar_boundaries()
         found |= self._energy_boundaries()

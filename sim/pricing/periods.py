@@ -8,7 +8,11 @@ session_start=timeline.session_start, session_end=timeline.end, time_zone=timeli
 prices a simulated session.
 
 A period starts at the timeline start and at every instant where a restriction of a tariff in use
-could change the price (the rules are in ``sim.pricing.boundaries``).
+could change the price (the rules are in ``sim.pricing.boundaries``), and at any ``extra_boundaries``
+the caller forces.  A running session builds its periods again at every update from its timeline
+so far, with the earlier update instants forced and ``all_tariffs`` set: the periods before an
+update instant are then the same in every later build (volumes are meter readings at the period
+edges, which do not depend on what comes after), so what was sent in an update never changes.
 
 **Volumes and precision.**  Each period carries what was consumed in it: CHARGING → ``ENERGY`` (kWh)
 and ``TIME`` (h), plus ``MIN_POWER``/``MAX_POWER`` (kW), and ``MIN_CURRENT``/``MAX_CURRENT`` (A)
@@ -43,9 +47,17 @@ from sim.pricing.metering import ENERGY_QUANTUM, Meter, hours, observed
 from sim.pricing.timeline import Phase, Timeline
 
 
-def build_periods(timeline: Timeline) -> list[ChargingPeriod]:
-    """The OCPI 2.2.1 charging periods of ``timeline`` (rules in the module docstring)."""
-    return _Builder(timeline).periods()
+def build_periods(
+    timeline: Timeline, *, extra_boundaries: Iterable[datetime] = (), all_tariffs: bool = False
+) -> list[ChargingPeriod]:
+    """The OCPI 2.2.1 charging periods of ``timeline`` (rules in the module docstring).
+
+    ``extra_boundaries``: instants where a period starts anyway (those outside the timeline are
+    ignored); ``all_tariffs``: take price thresholds from every tariff of the timeline, not only
+    those in effect (``sim.pricing.boundaries``).
+    """
+    edges = period_starts(timeline, extra=extra_boundaries, all_tariffs=all_tariffs)
+    return _Builder(timeline).periods(edges)
 
 
 def periods_to_inputs(periods: Iterable[ChargingPeriod]) -> list[PeriodInput]:
@@ -61,8 +73,7 @@ class _Builder:
         plugged = [s.start for s in timeline.segments if s.phase is not Phase.RESERVATION]
         self.plug_in = plugged[0] if plugged else self.end
 
-    def periods(self) -> list[ChargingPeriod]:
-        edges = period_starts(self.timeline)
+    def periods(self, edges: list[datetime]) -> list[ChargingPeriod]:
         return [self._period(a, b) for a, b in zip(edges, [*edges[1:], self.end], strict=True)]
 
     def _period(self, start: datetime, end: datetime) -> ChargingPeriod:

@@ -12,6 +12,8 @@ eMSP **Receiver**:
   parties unless the peer is a hub: 2001 otherwise) and the connection's peer party in 2.1.1.  A CDR
   is immutable: a second POST of the same owner and id → 2001 and the stored one stays.  The answer is
   HTTP 201 without ``data`` and with ``Location: {receiver url}/{country_code}/{party_id}/{cdr_id}``.
+* Every CDR stored — pushed here or pulled (``cdrs_client.pull_cdrs``) — is announced with
+  ``CDRReceived`` (``announce_received``), after it is stored.
 * ``GET`` at that URL returns the stored CDR to its owner (another party's owner segments → 404, as
   for every client-owned URL).  The Location embedded in a 2.1.1 CDR is kept so a 2.1.1 GET can give
   the CDR back in the form it arrived.
@@ -24,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from sim.events import CDRReceived
 from sim.ocpi.common import OCPIVersion
 from sim.ocpi.headers import LOCATION, PartyRef
 from sim.ocpi.router import OCPIReply, OCPIRequest
@@ -91,6 +94,21 @@ def cdr_from_wire(platform: Platform, body: cdr211.CDR, owner: PartyRef) -> tupl
     return cdr, location_from_211(body.location, country_code=country, party_id=party)
 
 
+def announce_received(platform: Platform, cdr: CDR) -> None:
+    """Publish ``CDRReceived``: the eMSP ``platform`` has just stored ``cdr``."""
+    platform.bus.publish(
+        CDRReceived(
+            time=platform.clock.now(),
+            emsp=platform.name,
+            cpo=str(owner_of(cdr)),
+            cdr_id=cdr.id,
+            currency=cdr.currency,
+            total_excl=cdr.total_cost.excl_vat,
+            total_incl=cdr.total_cost.incl_vat,
+        )
+    )
+
+
 # --- CPO Sender -------------------------------------------------------------------------------------
 
 
@@ -146,6 +164,7 @@ def _install_receiver(platform: Platform, version: OCPIVersion) -> None:
         emsp.cdrs.put(owner, cdr.id, cdr)
         if location is not None:
             module_state.locations_211[key] = location
+        announce_received(platform, cdr)
         url = join_url(module_state.receiver_urls[version], owner.country_code, owner.party_id, cdr.id)
         return OCPIReply(http_status=201, include_data=False, headers={LOCATION: url})
 

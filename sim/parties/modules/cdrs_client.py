@@ -11,10 +11,17 @@ The CDR is built from the Session and the CPO's stored objects:
 * ``tariffs``: the stored tariffs the connector references; ``charging_periods``: the Session's (a
   session without any gets one period at its start with its energy and duration, since a CDR needs
   at least one);
-* totals: ``total_energy`` = the Session's kWh, ``total_time`` = end − start in hours,
+* totals, when the caller priced the session with the tariff engine (``totals``, the engine's
+  ``Totals`` for the OCPI ``version`` of the token owner's connection): every total field of that
+  version (2.2.1: ``total_cost``, the fixed/energy/time/parking/reservation costs that occurred,
+  ``total_energy``, ``total_time``, ``total_parking_time``; 2.1.1: ``total_cost`` excl. VAT and the
+  three volumes), four decimals.  The caller then also passes the ``tariffs`` it priced with (they
+  go into the CDR as they were then, even if the CPO changed them since).
+* totals otherwise: ``total_energy`` = the Session's kWh, ``total_time`` = end − start in hours,
   ``total_parking_time`` = sum of PARKING_TIME volumes (only when there are any), ``total_cost`` = the
-  ``cost`` argument, else the Session's ``total_cost``, else 0.  Real pricing arrives with the tariff
-  engine; until then callers pass the cost they computed.
+  ``cost`` argument, else the Session's ``total_cost``, else 0.
+
+``issue_cdr`` publishes ``CDRIssued`` for every CDR it creates, whoever calls it.
 
 ``pull_cdrs`` and ``pull_sessions`` (in ``sessions_client``) crawl a Sender's paginated list with
 ``pull.crawl`` (every page, owner rules, ``PullResult``), keeping the Location each 2.1.1 item
@@ -24,22 +31,24 @@ held.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import simpy
 
+from sim.events import CDRIssued
 from sim.ocpi.common import OCPIVersion
 from sim.ocpi.headers import PartyRef
 from sim.ocpi.v211 import cdrs as cdr211
 from sim.ocpi.v211.convert import ConversionError
 from sim.ocpi.v221.cdrs import CDR, CdrDimension, CdrDimensionType, CdrLocation, ChargingPeriod
 from sim.ocpi.v221.sessions import Session
+from sim.ocpi.v221.tariffs import Tariff
 from sim.ocpi.v221.types import Price, Role
 from sim.parties.connection import Connection, SyncMode
-from sim.parties.modules.cdrs import MODULE, cdr_from_wire, cdr_to_wire, cdrs_state
+from sim.parties.modules.cdrs import MODULE, announce_received, cdr_from_wire, cdr_to_wire, cdrs_state
 from sim.parties.modules.locations import find_connector, find_evse
 from sim.parties.modules.pull import PullResult, crawl
 from sim.parties.modules.sessions import Delivery, EmbeddedLocations, owner_of, stored_location
@@ -48,6 +57,7 @@ from sim.parties.targets import Target, direct_or_via_hub
 
 if TYPE_CHECKING:
     from sim.parties.platform import Platform
+    from sim.pricing.result import Totals
 
 # --- delivering to the token owner -----------------------------------------------------------------
 
@@ -79,7 +89,35 @@ def hours(span: timedelta) -> Decimal:
     return value.quantize(Decimal("0.0001")).normalize()
 
 
-def build_cdr(platform: Platform, session: Session, cdr_id: str, *, cost: Price | None, now: datetime) -> CDR:
+def total_cost(totals: Totals, version: OCPIVersion) -> Price:
+    """The engine's total cost as a (2.2.1 domain) Price; 2.1.1 prices carry no VAT."""
+    fields = totals.cdr_fields(version)
+    if version is OCPIVersion.V2_1_1:
+        return Price(excl_vat=fields["total_cost"])
+    return Price(**fields["total_cost"])
+
+
+def _priced_fields(totals: Totals, version: OCPIVersion) -> dict[str, Any]:
+    """Every CDR total field of ``version`` from the engine's totals, as 2.2.1 domain values."""
+    fields = totals.cdr_fields(version)
+    fields["total_cost"] = total_cost(totals, version)
+    for name, value in fields.items():
+        if isinstance(value, dict):
+            fields[name] = Price(**value)
+    return fields
+
+
+def build_cdr(
+    platform: Platform,
+    session: Session,
+    cdr_id: str,
+    *,
+    cost: Price | None,
+    now: datetime,
+    totals: Totals | None = None,
+    version: OCPIVersion = OCPIVersion.V2_2_1,
+    tariffs: Sequence[Tariff] | None = None,
+) -> CDR:
     """The CDR of ``session`` (see the module docstring for every field's source)."""
     owner = owner_of(session)
     location = stored_location(platform, owner, session.location_id)
@@ -103,7 +141,8 @@ def build_cdr(platform: Platform, session: Session, cdr_id: str, *, cost: Price 
         connector_format=connector.format,
         connector_power_type=connector.power_type,
     )
-    tariffs = [t for t in (platform.cpo_data.tariffs.get(owner, tid) for tid in connector.tariff_ids or []) if t]
+    if tariffs is None:
+        tariffs = [t for t in (platform.cpo_data.tariffs.get(owner, tid) for tid in connector.tariff_ids or []) if t]
     end = session.end_date_time or now
     total_time = hours(end - session.start_date_time)
     periods = list(session.charging_periods or []) or [
@@ -116,6 +155,14 @@ def build_cdr(platform: Platform, session: Session, cdr_id: str, *, cost: Price 
         )
     ]
     parking = [d.volume for p in periods for d in p.dimensions if d.type is CdrDimensionType.PARKING_TIME]
+    totals_fields: dict[str, Any] = {
+        "total_cost": cost or session.total_cost or Price(excl_vat=Decimal(0)),
+        "total_energy": session.kwh,
+        "total_time": total_time,
+        "total_parking_time": sum(parking, Decimal(0)) if parking else None,
+    }
+    if totals is not None:
+        totals_fields = _priced_fields(totals, version)
     return CDR(
         country_code=session.country_code,
         party_id=session.party_id,
@@ -129,23 +176,43 @@ def build_cdr(platform: Platform, session: Session, cdr_id: str, *, cost: Price 
         cdr_location=cdr_location,
         meter_id=session.meter_id,
         currency=session.currency,
-        tariffs=tariffs or None,
+        tariffs=list(tariffs) or None,
         charging_periods=periods,
-        total_cost=cost or session.total_cost or Price(excl_vat=Decimal(0)),
-        total_energy=session.kwh,
-        total_time=total_time,
-        total_parking_time=sum(parking, Decimal(0)) if parking else None,
         last_updated=now,
+        **totals_fields,
     )
 
 
-def issue_cdr(cpo: Platform, session: Session, *, cost: Price | None = None) -> Generator[simpy.Event, Any, CDR]:
-    """Build, store and (when the owner's connection pushes CDRs) POST the CDR of ``session``."""
+def issue_cdr(
+    cpo: Platform,
+    session: Session,
+    *,
+    cost: Price | None = None,
+    totals: Totals | None = None,
+    version: OCPIVersion = OCPIVersion.V2_2_1,
+    tariffs: Sequence[Tariff] | None = None,
+) -> Generator[simpy.Event, Any, CDR]:
+    """Build, store, announce (``CDRIssued``) and — when the owner's connection pushes CDRs — POST
+    the CDR of ``session`` (``totals``/``version``/``tariffs``: see ``build_cdr``)."""
     module_state = cdrs_state(cpo)
     cdr_id = f"CDR{module_state.next_number:06d}"
     module_state.next_number += 1
-    cdr = build_cdr(cpo, session, cdr_id, cost=cost, now=cpo.clock.now())
+    now = cpo.clock.now()
+    cdr = build_cdr(cpo, session, cdr_id, cost=cost, now=now, totals=totals, version=version, tariffs=tariffs)
     cpo.cpo_data.cdrs.put(owner_of(cdr), cdr.id, cdr)
+    cpo.bus.publish(
+        CDRIssued(
+            time=now,
+            cpo=cpo.name,
+            emsp=str(owner_of(cdr.cdr_token)),
+            cdr_id=cdr.id,
+            session_id=cdr.session_id,
+            currency=cdr.currency,
+            total_excl=cdr.total_cost.excl_vat,
+            total_incl=cdr.total_cost.incl_vat,
+            kwh=cdr.total_energy,
+        )
+    )
     target = owner_target(cpo, owner_of(cdr.cdr_token), MODULE)
     if target is None:
         return cdr
@@ -175,6 +242,10 @@ def pull_cdrs(
     def from_211(body: cdr211.CDR, cpo: PartyRef) -> CDR:
         return embedded.hold(*cdr_from_wire(emsp, body, cpo))
 
+    def stored(cdr: CDR) -> None:
+        embedded.keep(cdr)
+        announce_received(emsp, cdr)
+
     return (
         yield from crawl(
             emsp,
@@ -187,6 +258,6 @@ def pull_cdrs(
             limit=limit,
             date_from=date_from,
             keep_existing=True,
-            on_stored=embedded.keep,
+            on_stored=stored,
         )
     )

@@ -2,6 +2,7 @@
 
 Files: this one checks a command and answers it; ``commands_charger`` plays the charger afterwards
 (result POST via ``results.post_to_origin``, consequences, reservations, ``cancel_reservation_by_cpo``);
+``commands_state`` holds the charger settings, the live reservations and the physical hook;
 ``commands_client`` is the eMSP side (callback endpoint and the ``start_session`` … client operations).
 
 Flow (both versions): the eMSP POSTs ``{commands_url}/{command}``.  The CPO answers at once with a
@@ -27,6 +28,9 @@ to the command's ``response_url`` (2.2.1 CommandResult; 2.1.1 a CommandResponse 
 * CANCEL_RESERVATION (2.2.1) → EVSE AVAILABLE + reservation session COMPLETED; an unknown
   reservation is still ACCEPTED synchronously (CommandResponseType has no better value) and the
   result is UNKNOWN_RESERVATION.  UNLOCK_CONNECTOR → only the result.
+
+With a simulated world attached (``CPOCommandsState.physical``) the charger's answers and the
+consequences of START/STOP/UNLOCK come from the charge points instead (``commands_state``).
 
 Synchronous answers (HTTP 200 throughout): unknown command name → HTTP 404; body invalid → 2001;
 unknown location → status 2003 with ``result: REJECTED``; STOP for an unknown session →
@@ -303,7 +307,7 @@ def _check_unlock(cpo: Platform, origin: Origin, cmd: UnlockConnector) -> Decisi
         return evses
     if find_connector(evses[0], cmd.connector_id) is None:
         return _rejected(f"unknown connector {cmd.connector_id!r} at EVSE {evses[0].uid}")
-    return ACCEPT, unlock_act
+    return ACCEPT, unlock_act(cpo, cmd)
 
 
 _CHECKS: dict[CommandType, Callable[[Platform, Origin, Any], Decision]] = {

@@ -6,13 +6,16 @@ ACCEPTED, ``None`` = never), the EVSE's situation may turn an ACCEPTED into EVSE
 EVSE_INOPERATIVE / FAILED, the result is POSTed to the command's ``response_url`` (``post_result``)
 and then the consequences run through the Sessions and Locations modules.  The module docstring of
 ``commands`` lists the flows and the spec choices.
+
+The charger's state, its settings and the reservations live in ``commands_state``; with a simulated
+world attached (``CPOCommandsState.physical``) the charger's answers come from the charge points
+(see there).  ``begin_session`` is how any start — a command's or a charge point's own — turns a
+reservation of the token into the session.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
 import simpy
@@ -20,7 +23,7 @@ import simpy
 from sim.ocpi.common import OCPIVersion, case_fold
 from sim.ocpi.headers import PartyRef
 from sim.ocpi.v211 import convert_commands as conv
-from sim.ocpi.v221.cdrs import AuthMethod
+from sim.ocpi.v221.cdrs import AuthMethod, CdrToken
 from sim.ocpi.v221.commands import (
     CancelReservation,
     CommandResult,
@@ -28,12 +31,27 @@ from sim.ocpi.v221.commands import (
     CommandType,
     ReserveNow,
     StartSession,
+    UnlockConnector,
 )
 from sim.ocpi.v221.locations import EVSE
 from sim.ocpi.v221.locations_enums import Status
-from sim.ocpi.v221.sessions import SessionStatus
+from sim.ocpi.v221.sessions import Session, SessionStatus
 from sim.ocpi.v221.tokens import Token
-from sim.parties.modules.common import state
+from sim.parties.modules.commands_state import (
+    Act,
+    ChargerBehaviour,
+    CPOCommandsState,
+    Outcome,
+    Physical,
+    Reservation,
+    ReservationKey,
+    Steps,
+    cpo_state,
+    forget,
+    holds,
+    reservation_at,
+    tell_physical,
+)
 from sim.parties.modules.locations import find_evse
 from sim.parties.modules.locations_client import set_evse_status
 from sim.parties.modules.results import Origin, post_to_origin
@@ -46,63 +64,6 @@ if TYPE_CHECKING:
 
 MODULE = "commands"
 
-Steps = Generator[simpy.Event, Any, None]
-Act = Callable[[], tuple[CommandResultType, Steps | None]]
-"""Looks at the charger's situation when it answers: the result and, if ACCEPTED, the consequences."""
-
-
-@dataclass
-class ChargerBehaviour:
-    """How the simulated chargers answer commands (change it to script a scenario or a test)."""
-
-    delay_s: float = 5.0
-    """Seconds between accepting a command and the charger's answer."""
-    outcomes: dict[CommandType, CommandResultType | None] = field(default_factory=dict)
-    """Per command: what the charger answers (default ACCEPTED); ``None`` = it never answers."""
-
-    def outcome(self, command: CommandType) -> CommandResultType | None:
-        """The charger's answer to ``command`` before the EVSE state is looked at."""
-        return self.outcomes.get(command, CommandResultType.ACCEPTED)
-
-
-@dataclass
-class Reservation:
-    """A live reservation made by RESERVE_NOW."""
-
-    reservation_id: str
-    charger_reservation_id: int
-    """The CPO's own number for the charger (eMSP ids are not unique across eMSPs)."""
-    location_id: str
-    evse_uid: str
-    token: Token
-    expiry_date: datetime
-    origin: Origin
-    session_id: str | None = None
-    """The 2.2.1 reservation Session (None for 2.1.1 commands)."""
-
-
-ReservationKey = tuple[tuple[str, str], str]
-
-
-@dataclass
-class CPOCommandsState:
-    """The CPO's command settings, live reservations and the results it posted."""
-
-    behaviour: ChargerBehaviour = field(default_factory=ChargerBehaviour)
-    timeout_s: int = 30
-    """The ``timeout`` announced in 2.2.1 CommandResponses."""
-    reservations: dict[ReservationKey, Reservation] = field(default_factory=dict)
-    """By (eMSP party key, case-folded ``reservation_id``)."""
-    next_charger_reservation: int = 1
-    results: list[tuple[Origin, CommandResult, Exchange]] = field(default_factory=list)
-    """Every result POSTed, with the answer it got (for reports and tests)."""
-
-
-def cpo_state(cpo: Platform) -> CPOCommandsState:
-    """The CPO's commands state."""
-    return state(cpo, "commands:cpo", CPOCommandsState)
-
-
 # --- answering ------------------------------------------------------------------------------------
 
 
@@ -113,6 +74,9 @@ def charge(cpo: Platform, origin: Origin, command: CommandType, act: Act) -> Ste
     outcome = behaviour.outcome(command)
     if outcome is None:
         return
+    ignored = behaviour.start_timeout_probability
+    if command is CommandType.START_SESSION and ignored > 0 and cpo.random_stream("charger").random() < ignored:
+        return  # the charger never answers: the eMSP times out
     consequences: Steps | None = None
     if outcome is CommandResultType.ACCEPTED:
         outcome, consequences = act()
@@ -140,11 +104,6 @@ def _evse(cpo: Platform, location_id: str, evse_uid: str) -> EVSE | None:
     return find_evse(location, evse_uid) if location is not None else None
 
 
-def reservation_at(cpo: Platform, location_id: str, evse_uid: str) -> Reservation | None:
-    """The live reservation holding EVSE ``evse_uid``, if any."""
-    return next((r for r in cpo_state(cpo).reservations.values() if _holds(r, location_id, evse_uid)), None)
-
-
 def _reserved_for(reservation: Reservation, origin: Origin, token: Token) -> bool:
     """Whether ``reservation`` was made by the commanding eMSP for ``token``."""
     return reservation.origin.emsp.key == origin.emsp.key and case_fold(reservation.token.uid) == case_fold(token.uid)
@@ -152,6 +111,10 @@ def _reserved_for(reservation: Reservation, origin: Origin, token: Token) -> boo
 
 def _verdict(cpo: Platform, origin: Origin, location_id: str, uid: str, token: Token) -> CommandResultType:
     """What the charger says about using EVSE ``uid`` for ``token`` right now."""
+    physical = cpo_state(cpo).physical
+    said = physical.verdict(origin, location_id, uid, token) if physical is not None else None
+    if said is not None:
+        return said
     evse = _evse(cpo, location_id, uid)
     if evse is None:
         return CommandResultType.FAILED
@@ -186,44 +149,78 @@ def _first_connector(cpo: Platform, location_id: str, evse_uid: str) -> str:
 # --- what each command does -----------------------------------------------------------------------
 
 
+def begin_session(
+    cpo: Platform,
+    *,
+    location_id: str,
+    evse_uid: str,
+    connector_id: str,
+    token: CdrToken,
+    auth_method: AuthMethod,
+    authorization_reference: str | None = None,
+) -> Generator[simpy.Event, Any, Session]:
+    """Start charging ``token`` at an EVSE: a reservation of that token's eMSP for it becomes the session.
+
+    2.2.1 (the reservation has a session): the RESERVATION session itself turns ACTIVE.  Otherwise a
+    reservation held there is used up (a 2.1.1 one has no session of its own) and a new session
+    starts.  The EVSE status is left to the caller.
+    """
+    reservation = reservation_at(cpo, location_id, evse_uid)
+    mine = (
+        reservation is not None
+        and reservation.origin.emsp.key == PartyRef(token.country_code, token.party_id).key
+        and case_fold(reservation.token.uid) == case_fold(token.uid)
+    )
+    if reservation is not None and mine and reservation.session_id is not None:
+        forget(cpo, reservation)
+        return (
+            yield from activate_reservation(
+                cpo,
+                reservation.session_id,
+                token=token,
+                auth_method=auth_method,
+                authorization_reference=authorization_reference,
+                connector_id=connector_id,
+            )
+        )
+    if reservation is not None:
+        yield from end_reservation(cpo, reservation, release_evse=False)
+    return (
+        yield from start_session(
+            cpo,
+            location_id=location_id,
+            evse_uid=evse_uid,
+            connector_id=connector_id,
+            token=token,
+            auth_method=auth_method,
+            authorization_reference=authorization_reference,
+        )
+    )
+
+
 def start(cpo: Platform, origin: Origin, cmd: StartSession, uids: list[str]) -> Act:
     """START_SESSION: pick the EVSE, start charging (a reservation for the token becomes the session), CHARGING."""
 
-    def act() -> tuple[CommandResultType, Steps | None]:
+    def act() -> Outcome:
+        physical = cpo_state(cpo).physical
+        outcome = physical.start(origin, cmd, uids) if physical is not None else None
+        if outcome is not None:
+            return outcome
         verdict, evse_uid = _pick(cpo, origin, cmd.location_id, uids, cmd.token)
         if verdict is not CommandResultType.ACCEPTED:
             return verdict, None
         return verdict, steps(evse_uid)
 
     def steps(evse_uid: str) -> Steps:
-        connector_id = cmd.connector_id or _first_connector(cpo, cmd.location_id, evse_uid)
-        reservation = reservation_at(cpo, cmd.location_id, evse_uid)
-        if (
-            reservation is not None
-            and reservation.session_id is not None
-            and _reserved_for(reservation, origin, cmd.token)
-        ):
-            _forget(cpo, reservation)  # 2.2.1: the RESERVATION session itself turns ACTIVE
-            yield from activate_reservation(
-                cpo,
-                reservation.session_id,
-                token=cdr_token(cmd.token),
-                auth_method=AuthMethod.COMMAND,
-                authorization_reference=cmd.authorization_reference,
-                connector_id=connector_id,
-            )
-        else:
-            if reservation is not None:  # e.g. a 2.1.1 reservation (no session of its own): used up
-                yield from end_reservation(cpo, reservation, release_evse=False)
-            yield from start_session(
-                cpo,
-                location_id=cmd.location_id,
-                evse_uid=evse_uid,
-                connector_id=connector_id,
-                token=cdr_token(cmd.token),
-                auth_method=AuthMethod.COMMAND,
-                authorization_reference=cmd.authorization_reference,
-            )
+        yield from begin_session(
+            cpo,
+            location_id=cmd.location_id,
+            evse_uid=evse_uid,
+            connector_id=cmd.connector_id or _first_connector(cpo, cmd.location_id, evse_uid),
+            token=cdr_token(cmd.token),
+            auth_method=AuthMethod.COMMAND,
+            authorization_reference=cmd.authorization_reference,
+        )
         yield from set_evse_status(cpo, cmd.location_id, evse_uid, Status.CHARGING)
 
     return act
@@ -232,7 +229,11 @@ def start(cpo: Platform, origin: Origin, cmd: StartSession, uids: list[str]) -> 
 def stop(cpo: Platform, session_id: str) -> Act:
     """STOP_SESSION: end the session (CDR) and free the EVSE."""
 
-    def act() -> tuple[CommandResultType, Steps | None]:
+    def act() -> Outcome:
+        physical = cpo_state(cpo).physical
+        outcome = physical.stop(session_id) if physical is not None else None
+        if outcome is not None:
+            return outcome
         session = cpo.cpo_data.sessions.get(cpo.cpo_data.party, session_id)
         if session is None or session.status not in (SessionStatus.ACTIVE, SessionStatus.PENDING):
             return CommandResultType.FAILED, None
@@ -246,25 +247,16 @@ def stop(cpo: Platform, session_id: str) -> Act:
     return act
 
 
-def _holds(reservation: Reservation | None, location_id: str, evse_uid: str) -> bool:
-    """Whether ``reservation`` is the one holding EVSE ``evse_uid`` of ``location_id``."""
-    return (
-        reservation is not None
-        and case_fold(reservation.location_id) == case_fold(location_id)
-        and case_fold(reservation.evse_uid) == case_fold(evse_uid)
-    )
-
-
 def reserve(cpo: Platform, origin: Origin, cmd: ReserveNow, uids: list[str]) -> Act:
     """RESERVE_NOW: reserve an EVSE (replacing the same id's reservation), with a 2.2.1 Session."""
     store = cpo_state(cpo)
     key = (origin.emsp.key, case_fold(cmd.reservation_id))
 
-    def act() -> tuple[CommandResultType, Steps | None]:
+    def act() -> Outcome:
         previous = store.reservations.get(key)
-        candidates = sorted(uids, key=lambda uid: not _holds(previous, cmd.location_id, uid))  # keep the held EVSE
+        candidates = sorted(uids, key=lambda uid: not holds(previous, cmd.location_id, uid))  # keep the held EVSE
         verdict, evse_uid = _pick(cpo, origin, cmd.location_id, candidates, cmd.token)
-        if verdict is CommandResultType.EVSE_OCCUPIED and _holds(previous, cmd.location_id, evse_uid):
+        if verdict is CommandResultType.EVSE_OCCUPIED and holds(previous, cmd.location_id, evse_uid):
             verdict = CommandResultType.ACCEPTED  # reserved by the very reservation being replaced
         if verdict is not CommandResultType.ACCEPTED:
             return verdict, None
@@ -281,13 +273,15 @@ def reserve(cpo: Platform, origin: Origin, cmd: ReserveNow, uids: list[str]) -> 
         return verdict, steps(previous, reservation)
 
     def steps(previous: Reservation | None, reservation: Reservation) -> Steps:
-        if previous is not None and _holds(previous, reservation.location_id, reservation.evse_uid):
+        if previous is not None and holds(previous, reservation.location_id, reservation.evse_uid):
             reservation.session_id = previous.session_id  # replaced in place: EVSE and session stay as they are
             store.reservations[key] = reservation
+            tell_physical(cpo, reservation)
         else:
             if previous is not None:
                 yield from end_reservation(cpo, previous, release_evse=True)
             store.reservations[key] = reservation
+            tell_physical(cpo, reservation)
             yield from set_evse_status(cpo, cmd.location_id, reservation.evse_uid, Status.RESERVED)
             if origin.version is OCPIVersion.V2_2_1:
                 session = yield from start_session(
@@ -309,7 +303,7 @@ def reserve(cpo: Platform, origin: Origin, cmd: ReserveNow, uids: list[str]) -> 
 def cancel(cpo: Platform, origin: Origin, cmd: CancelReservation) -> Act:
     """CANCEL_RESERVATION: end the eMSP's reservation, or answer UNKNOWN_RESERVATION."""
 
-    def act() -> tuple[CommandResultType, Steps | None]:
+    def act() -> Outcome:
         reservation = cpo_state(cpo).reservations.get((origin.emsp.key, case_fold(cmd.reservation_id)))
         if reservation is None:
             return CommandResultType.UNKNOWN_RESERVATION, None
@@ -318,9 +312,16 @@ def cancel(cpo: Platform, origin: Origin, cmd: CancelReservation) -> Act:
     return act
 
 
-def unlock() -> tuple[CommandResultType, Steps | None]:
-    """UNLOCK_CONNECTOR: the charger releases the lock; nothing else changes."""
-    return CommandResultType.ACCEPTED, None
+def unlock(cpo: Platform, cmd: UnlockConnector) -> Act:
+    """UNLOCK_CONNECTOR: the charger releases the lock; nothing else changes (with a world attached,
+    the charge point ends a session stuck on that connector)."""
+
+    def act() -> Outcome:
+        physical = cpo_state(cpo).physical
+        outcome = physical.unlock(cmd) if physical is not None else None
+        return outcome if outcome is not None else (CommandResultType.ACCEPTED, None)
+
+    return act
 
 
 def _expire(cpo: Platform, key: ReservationKey, reservation: Reservation) -> Steps:
@@ -329,17 +330,9 @@ def _expire(cpo: Platform, key: ReservationKey, reservation: Reservation) -> Ste
         yield from end_reservation(cpo, reservation, release_evse=True)
 
 
-def _forget(cpo: Platform, reservation: Reservation) -> None:
-    """The reservation is over for the charger (its expiry timer then finds it gone)."""
-    store = cpo_state(cpo)
-    for key, held in list(store.reservations.items()):
-        if held is reservation:
-            del store.reservations[key]
-
-
 def end_reservation(cpo: Platform, reservation: Reservation, *, release_evse: bool) -> Steps:
     """Forget ``reservation``; free its EVSE (if it is still RESERVED) and complete its session."""
-    _forget(cpo, reservation)
+    forget(cpo, reservation)
     evse = _evse(cpo, reservation.location_id, reservation.evse_uid)
     if release_evse and evse is not None and evse.status is Status.RESERVED:
         yield from set_evse_status(cpo, reservation.location_id, reservation.evse_uid, Status.AVAILABLE)
@@ -368,3 +361,28 @@ def cancel_reservation_by_cpo(
     exchange = yield from post_result(cpo, reservation.origin, result)
     yield from end_reservation(cpo, reservation, release_evse=True)
     return exchange
+
+
+__all__ = [
+    "MODULE",
+    "Act",
+    "CPOCommandsState",
+    "ChargerBehaviour",
+    "Outcome",
+    "Physical",
+    "Reservation",
+    "ReservationKey",
+    "Steps",
+    "begin_session",
+    "cancel",
+    "cancel_reservation_by_cpo",
+    "charge",
+    "cpo_state",
+    "end_reservation",
+    "post_result",
+    "reservation_at",
+    "reserve",
+    "start",
+    "stop",
+    "unlock",
+]

@@ -7,9 +7,10 @@ per receiver; peers' error answers are recorded, never raised):
   push target (``push_targets(cpo, "locations", Role.EMSP)``: direct eMSP peers on push connections,
   each hub once as a broadcast), ``push_all_locations`` does that for every Location in creation order.
 * ``set_evse_status`` changes an EVSE's status, bumps the EVSE's and the Location's ``last_updated``
-  to the simulated now and PATCHes ``{status, last_updated}`` to the EVSE URL — only when the status
-  actually changes (2.2.1: "only actual changes should be pushed").  ``set_connector_tariffs`` does
-  the same for a Connector's ``tariff_ids`` (bumping Connector, EVSE and Location).
+  to the simulated now, publishes ``EVSEStatusChanged`` and PATCHes ``{status, last_updated}`` to the
+  EVSE URL — only when the status actually changes (2.2.1: "only actual changes should be pushed").
+  ``set_connector_tariffs`` does the same for a Connector's ``tariff_ids`` (bumping Connector, EVSE
+  and Location; no event).
 * On 2.1.1 targets bodies are converted; a ``publish=false`` Location is never sent to a 2.1.1
   receiver (2.1.1 cannot restrict visibility) and shows up in ``PushResult.skipped``.  2.2.1
   receivers do get unpublished Locations: the object carries ``publish``/``publish_allowed_to``.
@@ -31,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
+from sim.events import EVSEStatusChanged
 from sim.ocpi.common import OCPIVersion
 from sim.ocpi.headers import PartyRef
 from sim.ocpi.v211 import convert, convert_locations
@@ -106,9 +108,10 @@ def push_all_locations(cpo: Platform) -> Generator[simpy.Event, Any, list[PushRe
 
 
 def set_evse_status(cpo: Platform, location_id: str, evse_uid: str, status: Status) -> PushProcess:
-    """Change an EVSE's status and PATCH ``{status, last_updated}`` to every push target.
+    """Change an EVSE's status, publish ``EVSEStatusChanged`` and PATCH ``{status, last_updated}`` to
+    every push target.
 
-    Nothing is stored or sent when the EVSE already has that status.  ``KeyError`` for an unknown
+    Nothing is stored, published or sent when the EVSE already has that status.  ``KeyError`` for an unknown
     Location or EVSE.
     """
     location = own_location(cpo, location_id)
@@ -121,6 +124,7 @@ def set_evse_status(cpo: Platform, location_id: str, evse_uid: str, status: Stat
     now = cpo.clock.now()
     location, _ = with_evse(location, evse.model_copy(update={"status": status, "last_updated": now}), last_updated=now)
     cpo.cpo_data.locations.put(cpo.cpo_data.party, location.id, location)
+    cpo.bus.publish(EVSEStatusChanged(now, cpo.name, location.id, evse.uid, status.value))
     patch = EVSEPatch(status=status, last_updated=now)
     body_for = _versioned(location, patch, lambda: convert_locations.evse_patch_to_211(patch))
     return (yield from deliver(cpo, MODULE, "PATCH", "/".join(segments[2:]), segments, body_for))

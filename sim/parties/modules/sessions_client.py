@@ -6,11 +6,14 @@ pulls.  The CPO always keeps the session in ``platform.cpo.sessions``.
 
 * ``start_session`` creates the Session (id ``SES`` + a per-CPO counter; ``currency`` from the first
   stored tariff the connector references, else EUR), stores it and PUTs it.
-* ``update_session`` records the energy so far, one new charging period and the running cost, and
-  PATCHes them.  In 2.2.1 the PATCH carries only the new period (the receiver appends); in 2.1.1, where
-  peers may read PATCHed periods as a replacement, it carries the complete list.
+* ``update_session`` records the energy so far, the new charging periods (``period`` for one,
+  ``periods`` for several) and the running cost, and PATCHes them.  In 2.2.1 the PATCH carries only
+  the new periods (the receiver appends); in 2.1.1, where peers may read PATCHed periods as a
+  replacement, it carries the complete list.
 * ``set_session_status`` PATCHes a status change; ``stop_session`` PATCHes ``COMPLETED`` with
-  ``end_date_time`` (and ``total_cost`` when a cost is given), then issues the CDR.
+  ``end_date_time`` (and the final energy, the last periods and ``total_cost`` when given), then
+  issues the CDR — priced by the tariff engine when the caller passes its ``Totals`` (the world's
+  charge points do), otherwise with the given ``cost``.
 * ``activate_reservation`` (2.2.1) turns a RESERVATION session ACTIVE when the reserving token starts
   charging, with ``start_date_time`` = now (2.1.1 has no RESERVATION sessions: a 2.1.1 reservation
   simply ends and ``start_session`` creates the session).
@@ -24,7 +27,7 @@ spec leaves recovery to the receiver's next pull).  ``pull_sessions`` is the eMS
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -38,9 +41,10 @@ from sim.ocpi.v211.convert import ConversionError
 from sim.ocpi.v211.convert_sessions import session_patch_to_211
 from sim.ocpi.v221.cdrs import CDR, AuthMethod, CdrToken, ChargingPeriod
 from sim.ocpi.v221.sessions import Session, SessionPatch, SessionStatus
+from sim.ocpi.v221.tariffs import Tariff
 from sim.ocpi.v221.types import Price
 from sim.parties.connection import Connection
-from sim.parties.modules.cdrs_client import deliver, issue_cdr, owner_target
+from sim.parties.modules.cdrs_client import deliver, issue_cdr, owner_target, total_cost
 from sim.parties.modules.common import join_url
 from sim.parties.modules.locations import find_connector, find_evse
 from sim.parties.modules.pull import PullResult, crawl
@@ -58,6 +62,7 @@ from sim.parties.modules.sessions import (
 
 if TYPE_CHECKING:
     from sim.parties.platform import Platform
+    from sim.pricing.result import Totals
 
 DEFAULT_CURRENCY = "EUR"
 
@@ -105,12 +110,12 @@ def _push(
 
 
 def _change(
-    cpo: Platform, session_id: str, changes: dict[str, Any], *, new_period: ChargingPeriod | None = None
+    cpo: Platform, session_id: str, changes: dict[str, Any], *, new_periods: Sequence[ChargingPeriod] = ()
 ) -> Generator[simpy.Event, Any, Session]:
-    """Store ``changes`` (+ a new period) with a fresh ``last_updated`` and PATCH them to the owner."""
+    """Store ``changes`` (+ new periods) with a fresh ``last_updated`` and PATCH them to the owner."""
     session = _session(cpo, session_id)
     now = cpo.clock.now()
-    periods = list(session.charging_periods or []) + ([new_period] if new_period else [])
+    periods = list(session.charging_periods or []) + list(new_periods)
     updated = Session.model_validate(
         {**session.model_dump(), **changes, "charging_periods": periods or None, "last_updated": now}
     )
@@ -118,8 +123,8 @@ def _change(
     target = owner_target(cpo, owner_of(session.cdr_token), MODULE)
     if target is not None:
         sent_periods = None
-        if new_period is not None:
-            sent_periods = periods if target.connection.version is OCPIVersion.V2_1_1 else [new_period]
+        if new_periods:
+            sent_periods = periods if target.connection.version is OCPIVersion.V2_1_1 else list(new_periods)
         patch = SessionPatch.model_validate({**changes, "charging_periods": sent_periods, "last_updated": now})
         yield from _push(cpo, updated, "PATCH", patch)
     if updated.status in ENDED and session.status not in ENDED:
@@ -172,13 +177,18 @@ def update_session(
     *,
     kwh: Decimal | int | float,
     period: ChargingPeriod | None = None,
+    periods: Sequence[ChargingPeriod] = (),
     total_cost: Price | None = None,
 ) -> Generator[simpy.Event, Any, Session]:
-    """Record progress (energy so far, a new charging period, running cost) and PATCH it."""
+    """Record progress (energy so far, new charging periods, running cost) and PATCH it.
+
+    ``period`` is one new period, ``periods`` several (both may be given: ``period`` comes first).
+    """
     changes: dict[str, Any] = {"kwh": Decimal(str(kwh))}
     if total_cost is not None:
         changes["total_cost"] = total_cost
-    return (yield from _change(cpo, session_id, changes, new_period=period))
+    new_periods = ([period] if period is not None else []) + list(periods)
+    return (yield from _change(cpo, session_id, changes, new_periods=new_periods))
 
 
 def set_session_status(cpo: Platform, session_id: str, status: SessionStatus) -> Generator[simpy.Event, Any, Session]:
@@ -216,13 +226,34 @@ def activate_reservation(
     return (yield from _change(cpo, session_id, changes))
 
 
-def stop_session(cpo: Platform, session_id: str, *, cost: Price | None = None) -> Generator[simpy.Event, Any, CDR]:
-    """End a session (PATCH ``COMPLETED`` + ``end_date_time``), then issue its CDR."""
-    changes: dict[str, Any] = {"status": SessionStatus.COMPLETED, "end_date_time": cpo.clock.now()}
+def stop_session(
+    cpo: Platform,
+    session_id: str,
+    *,
+    cost: Price | None = None,
+    kwh: Decimal | None = None,
+    periods: Sequence[ChargingPeriod] = (),
+    totals: Totals | None = None,
+    version: OCPIVersion = OCPIVersion.V2_2_1,
+    tariffs: Sequence[Tariff] | None = None,
+    end: datetime | None = None,
+) -> Generator[simpy.Event, Any, CDR]:
+    """End a session (PATCH ``COMPLETED`` + ``end_date_time``), then issue its CDR.
+
+    Without pricing, ``cost`` (if any) is the session's and the CDR's total cost.  A charge point
+    passes what it measured and priced: the final ``kwh``, the ``periods`` not sent yet, the
+    engine's ``totals`` for ``version`` (every CDR total field comes from them), the ``tariffs`` it
+    priced with, and the ``end`` of its timeline (default: now).
+    """
+    changes: dict[str, Any] = {"status": SessionStatus.COMPLETED, "end_date_time": end or cpo.clock.now()}
+    if kwh is not None:
+        changes["kwh"] = kwh
+    if totals is not None:
+        cost = total_cost(totals, version)
     if cost is not None:
         changes["total_cost"] = cost
-    session = yield from _change(cpo, session_id, changes)
-    return (yield from issue_cdr(cpo, session, cost=cost))
+    session = yield from _change(cpo, session_id, changes, new_periods=periods)
+    return (yield from issue_cdr(cpo, session, cost=cost, totals=totals, version=version, tariffs=tariffs))
 
 
 def pull_sessions(

@@ -1,0 +1,369 @@
+"""The charging process of one session: power over time, energy into the car, updates and the CDR.
+
+A ``Charging`` starts when the CPO's session exists and runs as a SimPy process until it is stopped
+(unplug, STOP_SESSION, UNLOCK_CONNECTOR, a failure).  It keeps a piecewise-constant timeline
+(``sim.pricing.Segment``s) from the session's ``start_date_time``:
+
+* **Power** is recomputed at the start of every step and held for it:
+  ``min(connector, car at its SoC on AC or DC, charging profile, simulation cap)`` — the connector's
+  ``max_electric_power`` (else volts × amperes × phases), ``EVModel.max_power_kw``, the CPO's
+  ``chargingprofiles.session_limit_kw`` and the World's smart-charging hook — floored to whole
+  watts (a charger meters in W).  A step ends after ``sample_s`` (60 s), when the car's SoC reaches
+  its taper point (the curve changes slope there), at a session update instant, or when the car is
+  full; ``recompute`` ends it at once (e.g. a new profile).
+* **Energy** is kept exactly (kW·s) and read like a Wh meter register, as the period builder reads
+  it (``sim.pricing.periods``).  The car receives the register's increments (``EVState.add_kwh`` of
+  whole Wh), so the energy in the car and the session's kWh are the same number, always.
+* **Full**: the car takes no more when less than 1 Wh of room is left; the step that fills it ends
+  at the first millisecond the register reaches the room (floored to Wh).  CHARGING → PARKING then
+  (no power; the session goes on, parking time is billed as the tariff says).  A car's state of
+  charge therefore ends within 1 Wh of 100 %.
+* **Updates**: every ``update_interval_s`` from the start the session is PATCHed with the periods
+  that started since the previous update, the energy so far and the running cost.  Periods are built
+  from the timeline so far with every update instant forced as a boundary (and price thresholds
+  from all the session's tariffs), so a period sent once is never different in a later build
+  (``sim.pricing.periods``); the final build's periods are those sent plus the new ones.
+* **Stop** (``stop``): the timeline ends now; the summary carries the final periods, the energy and
+  the engine's ``Totals`` (``price_session`` on the whole timeline, for the OCPI version of the
+  token owner's connection) that ``finish`` hands to ``sessions_client.stop_session`` for the
+  final PATCH and the CDR.  A session that cannot be priced (no tariff, a tariff the engine
+  rejects) gets no running cost and the CDR's legacy totals (cost 0).
+
+The tariffs are those of the connector when the session starts: a tariff the CPO changes later
+applies to later sessions (the usual contract: the price shown at the start holds).  Currents are
+not modelled (segments report none, so current restrictions never apply).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from sim.ocpi.common import OCPIVersion
+from sim.ocpi.headers import PartyRef
+from sim.ocpi.v221.cdrs import CdrDimensionType, ChargingPeriod
+from sim.ocpi.v221.locations import Connector
+from sim.ocpi.v221.locations_enums import PowerType
+from sim.ocpi.v221.sessions import Session
+from sim.ocpi.v221.tariffs import Tariff
+from sim.ocpi.v221.types import Price
+from sim.ocpi.wirejson import loads
+from sim.parties.modules.cdrs_client import total_cost
+from sim.parties.modules.chargingprofiles import evse_max_w, session_limit_kw
+from sim.parties.modules.sessions_client import stop_session, update_session
+from sim.parties.targets import direct_or_via_hub
+from sim.pricing import (
+    Phase,
+    PricingInputError,
+    PricingTariff,
+    Segment,
+    TariffError,
+    Timeline,
+    Totals,
+    build_periods,
+    parse_tariff,
+    periods_to_inputs,
+    price_session,
+)
+from sim.pricing.metering import KWS_PER_WH, micros, seconds
+
+if TYPE_CHECKING:
+    from sim.parties.platform import Platform
+    from sim.world.ev import EVState
+
+Steps = Generator[simpy.Event, Any, Any]
+
+SAMPLE_S = 60.0
+"""Default sampling step: power is recomputed at least this often while charging."""
+WATT = Decimal("0.001")
+ZERO = Decimal(0)
+_NEVER = timedelta(days=36500)
+
+
+def connector_kw(connector: Connector) -> Decimal:
+    """The most a connector delivers, in kW (``max_electric_power``, else V × A × phases)."""
+    return evse_max_w(connector) / 1000
+
+
+def is_dc(connector: Connector) -> bool:
+    """Whether the connector delivers direct current."""
+    return connector.power_type is PowerType.DC
+
+
+def version_with(platform: Platform, party: PartyRef, interface: str) -> OCPIVersion:
+    """The OCPI version ``platform`` speaks with ``party`` about CDRs (``interface`` of ``party``):
+    the direct connection's, else the hub's; 2.2.1 when there is no way at all.
+
+    Both sides price with it — the CPO its CDR, the eMSP its check — so 2.1.1 partners compare
+    2.1.1 prices (no VAT, no price limits)."""
+    target = direct_or_via_hub(platform, party, "cdrs", interface)
+    return target.connection.version if target is not None else OCPIVersion.V2_2_1
+
+
+def pricing_tariffs(tariffs: Sequence[Tariff]) -> list[PricingTariff]:
+    """The engine's reading of OCPI Tariffs (``TariffError`` when one cannot be priced)."""
+    return [parse_tariff(loads(tariff.to_json())) for tariff in tariffs]
+
+
+@dataclass(frozen=True)
+class ChargeSummary:
+    """What a stopped ``Charging`` measured and priced (``finish`` sends it)."""
+
+    session_id: str
+    end: datetime
+    kwh: Decimal
+    periods: list[ChargingPeriod]
+    """Every period of the session (those sent in updates, then ``new_periods``)."""
+    new_periods: list[ChargingPeriod]
+    totals: Totals | None
+    version: OCPIVersion
+    tariffs: list[Tariff]
+    charging_s: float
+    parking_s: float
+
+
+class Charging:
+    """One session's energy flow (see the module docstring); starts its SimPy process at once."""
+
+    def __init__(
+        self,
+        *,
+        cpo: Platform,
+        session: Session,
+        ev: EVState,
+        connector: Connector,
+        tariffs: Sequence[Tariff],
+        time_zone: str,
+        version: OCPIVersion,
+        update_interval_s: float,
+        send: Callable[[Steps], object],
+        cap: Callable[[], Decimal | None] = lambda: None,
+        sample_s: float = SAMPLE_S,
+    ) -> None:
+        self.cpo, self.env, self.clock = cpo, cpo.env, cpo.clock
+        self.session_id = session.id
+        self.start = session.start_date_time
+        self.ev, self.connector = ev, connector
+        self.tariffs = list(tariffs)
+        self.time_zone, self.version = time_zone, version
+        self.update_every = timedelta(seconds=update_interval_s) if update_interval_s > 0 else _NEVER
+        self.sample = timedelta(seconds=sample_s)
+        self.send, self.cap = send, cap
+        try:
+            self._pricing: list[PricingTariff] = pricing_tariffs(self.tariffs)
+        except TariffError:
+            self._pricing = []
+        self.phase = Phase.CHARGING
+        self.power_kw = ZERO
+        self.since = self.start
+        self.segments: list[Segment] = []
+        """The timeline so far; a step at an unchanged power extends the last segment."""
+        self.samples = 0
+        """How many times the power was computed."""
+        self.kws = ZERO
+        """Exact energy so far, kW·s."""
+        self.wh = 0
+        """The meter register (whole Wh) at ``since``; the car has received exactly this."""
+        self.update_marks: list[datetime] = []
+        self.sent: list[list[ChargingPeriod]] = []
+        """The periods of each update, in order."""
+        self.stopped = False
+        self._wake = self.env.event()
+        self.process = self.env.process(self._run())
+
+    # --- the process -------------------------------------------------------------------------------
+
+    def _run(self) -> Steps:
+        while not self.stopped:
+            if self.phase is Phase.CHARGING and self._full():
+                self.phase, self.power_kw = Phase.PARKING, ZERO
+            elif self.phase is Phase.CHARGING:
+                self.power_kw = self.target_kw()
+                self.samples += 1
+            update_at = self.start + self.update_every * (len(self.update_marks) + 1)
+            until = min(update_at, self._step_end())
+            self._wake = self.env.event()
+            yield self.env.timeout(max(0.0, (until - self.clock.now()).total_seconds())) | self._wake
+            if self.stopped:
+                return
+            if self._wake.triggered:
+                continue  # recompute() closed the segment already
+            self._close(until)
+            if until == update_at:
+                self._update(until)
+
+    def target_kw(self) -> Decimal:
+        """The power the charger gives now (see the module docstring)."""
+        limits = [connector_kw(self.connector), self.ev.model.max_power_kw(self.ev.soc, is_dc(self.connector))]
+        for extra in (session_limit_kw(self.cpo, self.session_id), self.cap()):
+            if extra is not None:
+                limits.append(extra)
+        return max(ZERO, min(limits)).quantize(WATT, rounding=ROUND_FLOOR)
+
+    def _room_wh(self) -> int:
+        return int((self.ev.room_kwh * 1000).to_integral_value(rounding=ROUND_FLOOR))
+
+    def _full(self) -> bool:
+        return self._room_wh() <= 0
+
+    def _step_end(self) -> datetime:
+        """When the current step ends at the latest (sample, taper point, full)."""
+        if self.phase is not Phase.CHARGING:
+            return self.since + _NEVER
+        end = self.since + self.sample
+        if self.power_kw <= 0:
+            return end
+        # Rounded up to the millisecond (what a 2.2.1 DateTime carries): the register then reads
+        # exactly the target Wh, since less than 1 Wh flows in a millisecond below 3.6 MW.
+        target_kws = (self.wh + self._room_wh()) * KWS_PER_WH
+        to_full = ((target_kws - self.kws) * 1000 / self.power_kw).to_integral_value(rounding=ROUND_CEILING)
+        end = min(end, self.since + timedelta(milliseconds=max(1, int(to_full))))
+        model = self.ev.model
+        taper = model.dc_taper_soc if is_dc(self.connector) else model.ac_taper_soc
+        if self.ev.soc < taper:
+            to_taper = (taper - self.ev.soc) * model.battery_kwh * 3600 / self.power_kw
+            whole = max(1, int(to_taper.to_integral_value(rounding=ROUND_CEILING)))
+            end = min(end, self.since + timedelta(seconds=whole))
+        return end
+
+    def _close(self, at: datetime) -> None:
+        """End the current segment at ``at``; the car receives the energy metered in it."""
+        if at <= self.since:
+            return
+        power = self.power_kw if self.phase is Phase.CHARGING else ZERO
+        last = self.segments[-1] if self.segments else None
+        if last is not None and (last.phase, last.power_kw) == (self.phase, power):
+            # Unchanged power: one segment (fewer to price; periods are split where it matters anyway).
+            self.segments[-1] = Segment(last.start, at, self.phase, power)
+        else:
+            self.segments.append(Segment(self.since, at, self.phase, power))
+        self.kws += power * seconds(at - self.since)
+        register = int(self.kws // KWS_PER_WH)
+        if register > self.wh:
+            self.ev.add_kwh(Decimal(register - self.wh) * WATT)
+            self.wh = register
+        self.since = at
+
+    def recompute(self) -> None:
+        """Close the current step now and compute the power again (a limit changed)."""
+        if not self.stopped and not self._wake.triggered:
+            self._close(self.clock.now())
+            self._wake.succeed()
+
+    # --- periods, updates, the end ----------------------------------------------------------------
+
+    @property
+    def kwh(self) -> Decimal:
+        """The session's energy so far (the meter register at the last step edge)."""
+        return Decimal(self.wh) * WATT
+
+    def timeline(self) -> Timeline | None:
+        """The timeline so far (None before the first step closed)."""
+        if not self.segments:
+            return None
+        return Timeline(
+            session_start=self.start,
+            segments=tuple(self.segments),
+            time_zone=self.time_zone,
+            tariffs=tuple(self._pricing),
+        )
+
+    def _periods(self) -> list[ChargingPeriod]:
+        timeline = self.timeline()
+        if timeline is None:
+            return []
+        return build_periods(timeline, extra_boundaries=self.update_marks, all_tariffs=True)
+
+    def _price(self, periods: list[ChargingPeriod], end: datetime) -> Totals | None:
+        if not self._pricing or not periods:
+            return None
+        try:
+            result = price_session(
+                self._pricing,
+                periods_to_inputs(periods),
+                session_start=self.start,
+                session_end=end,
+                time_zone=self.time_zone,
+                version=self.version,
+            )
+        except PricingInputError:
+            return None
+        return result.totals
+
+    def _unsent(self, periods: list[ChargingPeriod]) -> list[ChargingPeriod]:
+        sent_until = self.update_marks[-1] if self.update_marks else None
+        return [p for p in periods if sent_until is None or p.start_date_time >= sent_until]
+
+    def _update(self, at: datetime) -> None:
+        periods = self._periods()
+        new = self._unsent(periods)
+        self.update_marks.append(at)
+        self.sent.append(new)
+        totals = self._price(periods, at)
+        cost: Price | None = total_cost(totals, self.version) if totals is not None else None
+        self.send(update_session(self.cpo, self.session_id, kwh=self.kwh, periods=new, total_cost=cost))
+
+    def stop(self) -> ChargeSummary:
+        """End the timeline now and measure and price the whole session (the process ends)."""
+        end = max(self.clock.now(), self.since)  # the clock rounds to µs; never before the last edge
+        self._close(end)
+        self.stopped = True
+        if not self._wake.triggered:
+            self._wake.succeed()
+        periods = self._periods()
+        charging = sum((micros(s.end - s.start) for s in self.segments if s.phase is Phase.CHARGING), 0)
+        parking = sum((micros(s.end - s.start) for s in self.segments if s.phase is Phase.PARKING), 0)
+        return ChargeSummary(
+            session_id=self.session_id,
+            end=end,
+            kwh=self.kwh,
+            periods=periods,
+            new_periods=self._unsent(periods),
+            totals=self._price(periods, end),
+            version=self.version,
+            tariffs=self.tariffs,
+            charging_s=charging / 1_000_000,
+            parking_s=parking / 1_000_000,
+        )
+
+
+def finish(cpo: Platform, summary: ChargeSummary) -> Steps:
+    """The final PATCH (COMPLETED) and the CDR of a stopped charge."""
+    return (
+        yield from stop_session(
+            cpo,
+            summary.session_id,
+            kwh=summary.kwh,
+            periods=summary.new_periods,
+            totals=summary.totals,
+            version=summary.version,
+            tariffs=summary.tariffs if summary.totals is not None else None,
+            end=summary.end,
+        )
+    )
+
+
+def energy_of(periods: Sequence[ChargingPeriod]) -> Decimal:
+    """The ENERGY volumes of ``periods``, summed."""
+    return sum(
+        (d.volume for p in periods for d in p.dimensions if d.type is CdrDimensionType.ENERGY),
+        ZERO,
+    )
+
+
+__all__ = [
+    "SAMPLE_S",
+    "ChargeSummary",
+    "Charging",
+    "connector_kw",
+    "energy_of",
+    "finish",
+    "is_dc",
+    "pricing_tariffs",
+    "version_with",
+]
