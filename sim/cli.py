@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from sim import __version__
-from sim.commands import demo, ocpi_validate, price, schema, validate
+from sim.commands import demo, ocpi_validate, price, run, schema, validate
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     price.add_parser(verbs)
     validate.add_parser(verbs)
     schema.add_parser(verbs)
+    run.add_parser(verbs)
     return parser
 
 

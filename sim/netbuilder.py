@@ -23,7 +23,7 @@ from sim.parties import registration
 from sim.parties.connection import Connection, SyncMode
 from sim.parties.hub import Hub
 from sim.parties.party import SUPPORTED_VERSIONS, Party
-from sim.parties.platform import CPO, EMSP
+from sim.parties.platform import CPO, EMSP, SCSP
 
 T = TypeVar("T")
 
@@ -75,6 +75,18 @@ class Roaming:
             clock=self.clock,
             network=self.network,
             seed=self.seed,
+        )
+
+    def scsp(self, ref: str, name: str | None = None, versions: Sequence[OCPIVersion] = SUPPORTED_VERSIONS) -> SCSP:
+        """Add a smart-charging service provider (ChargingProfiles exist only in 2.2.1)."""
+        return SCSP(
+            PartyRef.parse(ref),
+            name or f"SCSP {ref}",
+            env=self.env,
+            clock=self.clock,
+            network=self.network,
+            seed=self.seed,
+            versions=[v for v in versions if v is OCPIVersion.V2_2_1] or [OCPIVersion.V2_2_1],
         )
 
     def run(self, process: Generator[simpy.Event, Any, T]) -> T:

@@ -19,7 +19,7 @@ from sim.ocpi.headers import PartyRef
 from sim.ocpi.v221.types import Role
 from sim.parties import modules
 from sim.parties.party import SUPPORTED_VERSIONS, Party, PartyRole
-from sim.parties.roles import CPOData, EMSPData
+from sim.parties.roles import CPOData, EMSPData, SCSPData
 
 
 class Platform(Party):
@@ -38,14 +38,18 @@ class Platform(Party):
         super().__init__(roles, env=env, clock=clock, network=network, seed=seed, versions=versions)
         cpo_role = self.role(Role.CPO)
         emsp_role = self.role(Role.EMSP)
-        if cpo_role is None and emsp_role is None:
-            raise ValueError(f"{self.name}: a platform needs a CPO or an EMSP role")
+        scsp_role = self.role(Role.SCSP)
+        if cpo_role is None and emsp_role is None and scsp_role is None:
+            raise ValueError(f"{self.name}: a platform needs a CPO, EMSP or SCSP role")
         self.cpo: CPOData | None = CPOData(cpo_role.party) if cpo_role else None
         self.emsp: EMSPData | None = EMSPData(emsp_role.party) if emsp_role else None
+        self.scsp: SCSPData | None = SCSPData(scsp_role.party) if scsp_role else None
         if self.cpo is not None:
             modules.install_cpo(self)
         if self.emsp is not None:
             modules.install_emsp(self)
+        if self.scsp is not None and self.emsp is None:
+            modules.install_scsp(self)
         modules.install_common(self)
 
     @property
@@ -88,6 +92,13 @@ class CPO(SingleRole):
     ChargingProfiles as Receiver."""
 
     ROLE = Role.CPO
+
+
+class SCSP(SingleRole):
+    """A smart-charging service provider (2.2.1), e.g. a grid operator: ChargingProfiles as Sender,
+    reading the sessions of the CPOs that delegated smart charging to it."""
+
+    ROLE = Role.SCSP
 
 
 class EMSP(SingleRole):

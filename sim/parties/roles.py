@@ -40,3 +40,12 @@ class EMSPData:
     tariffs: ObjectStore[Tariff] = field(default_factory=ObjectStore)
     sessions: ObjectStore[Session] = field(default_factory=ObjectStore)
     cdrs: ObjectStore[CDR] = field(default_factory=ObjectStore)
+
+
+@dataclass
+class SCSPData:
+    """What a smart-charging service provider learns from the CPOs it works for (2.2.1)."""
+
+    party: PartyRef
+    locations: ObjectStore[Location] = field(default_factory=ObjectStore)
+    sessions: ObjectStore[Session] = field(default_factory=ObjectStore)

@@ -294,6 +294,16 @@ class Drivers(Strict):
     """How long a driver waits for a charger to free up before trying elsewhere."""
     other_maps: float = Field(default=0.05, ge=0, le=1)
     """Share of charger searches made on a third-party map (may pick a CPO the eMSP has no agreement with)."""
+    initial_soc: tuple[float, float] = (0.3, 0.9)
+    """Range of the batteries' state of charge at the start of the run (0–1); each driver draws one."""
+
+    @field_validator("initial_soc")
+    @classmethod
+    def _soc_range(cls, value: tuple[float, float]) -> tuple[float, float]:
+        low, high = value
+        if not 0 <= low <= high <= 1:
+            raise ValueError("initial_soc must be [low, high] with 0 <= low <= high <= 1")
+        return value
 
 
 class Party(Strict):

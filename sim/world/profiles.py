@@ -138,13 +138,14 @@ class Traits:
 
 def draw_traits(spec: Drivers, area: AreaLike, rng: random.Random) -> Traits:
     """One driver of a population (draws, in order: EV model, profile, token kind — one each, even
-    from a mix of one — then home, starting state of charge 30–90 %, habits)."""
+    from a mix of one — then home, starting state of charge uniform in ``spec.initial_soc``, habits)."""
     model = ev_model(weighted(rng, spec.ev_mix))
     profiles = spec.profile if isinstance(spec.profile, Mapping) else {spec.profile: 1.0}
     profile = weighted(rng, profiles)
     kind = weighted(rng, spec.tokens)
     home = sample_in_area(area, rng)
-    soc = Decimal(str(round(0.3 + 0.6 * rng.random(), 2)))
+    low, high = spec.initial_soc
+    soc = Decimal(str(round(low + (high - low) * rng.random(), 2)))
     return Traits(model, kind, soc, draw_habits(profile, home, area, rng))
 
 

@@ -31,6 +31,7 @@ __all__ = [
     "install_common",
     "install_cpo",
     "install_emsp",
+    "install_scsp",
     "locations",
     "sessions",
     "tariffs",
@@ -57,6 +58,11 @@ def install_emsp(platform: Platform) -> None:
     tariffs.install_emsp(platform)
     tokens.install_emsp(platform)
     commands.install_emsp(platform)
+    chargingprofiles.install_emsp(platform)
+
+
+def install_scsp(platform: Platform) -> None:
+    """Endpoints of a smart-charging provider: the ChargingProfiles Sender (result callbacks)."""
     chargingprofiles.install_emsp(platform)
 
 

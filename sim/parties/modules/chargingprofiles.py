@@ -170,11 +170,16 @@ def _connector(cpo: Platform, session: Session) -> Connector | None:
     return find_connector(evse, session.connector_id) if evse is not None else None
 
 
-def _check(cpo: Platform, session_id: str, party: PartyRef) -> tuple[ChargingProfileResponseType, str | None]:
+def _check(
+    cpo: Platform, session_id: str, party: PartyRef, *, delegated: bool = False
+) -> tuple[ChargingProfileResponseType, str | None]:
+    """``delegated``: the requester is a smart-charging provider the CPO works with, which may set
+    profiles on any session (the spec's "party with a contract with the CPO")."""
     session = _session(cpo, session_id)
     if session is None:
         return ChargingProfileResponseType.UNKNOWN_SESSION, f"unknown session {session_id!r}"
-    if PartyRef(session.cdr_token.country_code, session.cdr_token.party_id).key != party.key:
+    owner = PartyRef(session.cdr_token.country_code, session.cdr_token.party_id)
+    if not delegated and owner.key != party.key:
         return ChargingProfileResponseType.REJECTED, f"session {session.id} is not one of {party}'s"
     if session.status not in (SessionStatus.ACTIVE, SessionStatus.PENDING):
         return ChargingProfileResponseType.REJECTED, f"session {session.id} is {session.status.value}"
@@ -197,7 +202,8 @@ def _handler(cpo: Platform, kind: ProfileRequest) -> Callable[[OCPIRequest], OCP
             response_url = _query_url(request)
             duration = _query_duration(request) if kind is ProfileRequest.ACTIVE else 0
         party = requesting_party(request)
-        result, message = _check(cpo, session_id, party)
+        delegated = request.peer is not None and request.peer.has_role(Role.SCSP)
+        result, message = _check(cpo, session_id, party, delegated=delegated)
         if result is ChargingProfileResponseType.ACCEPTED:
             ids = request.ids
             correlation_id = ids.correlation_id if ids else None

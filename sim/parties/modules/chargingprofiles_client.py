@@ -172,7 +172,7 @@ def _request(
         module=MODULE,
         body=body,
         params=params,
-        sender=emsp.ref(Role.EMSP),
+        sender=emsp.ref(Role.EMSP) if emsp.role(Role.EMSP) else emsp.ref(Role.SCSP),
         to=target.to,
         correlation_id=outcome.correlation_id,
     )

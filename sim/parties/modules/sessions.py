@@ -53,6 +53,7 @@ from sim.ocpi.v221.sessions import (
     SessionStatus,
 )
 from sim.ocpi.v221.tokens import Token
+from sim.ocpi.v221.types import Role
 from sim.parties.connection import Connection
 from sim.parties.modules.common import check_body_owner, peer_is_hub, state, stored, url_owner
 from sim.parties.modules.locations import find_evse
@@ -140,6 +141,12 @@ def accepts_owner(peer: Connection | None, owner: PartyRef) -> bool:
     objects an eMSP accepts from a peer (those it owns).
     """
     return peer is not None and (peer_is_hub(peer) or any(ref.key == owner.key for ref in peer.parties()))
+
+
+def sees_session(peer: Connection | None, session: Session) -> bool:
+    """Sessions a CPO shows a peer: its tokens' sessions; every session to a hub, and to a
+    smart-charging provider the CPO delegated smart charging to (an SCSP peer)."""
+    return accepts_owner(peer, owner_of(session.cdr_token)) or (peer is not None and peer.has_role(Role.SCSP))
 
 
 def stored_location(platform: Platform, owner: PartyRef, location_id: str) -> Location:
@@ -235,7 +242,7 @@ def sender_list(
 ) -> OCPIReply:
     """A paginated GET list answer of the CPO's sessions or CDRs the requester may see."""
     page_request = PageRequest.from_query(request.query, version, require_date_from=require_date_from)
-    mine = [obj for obj in objects if accepts_owner(request.peer, owner_of(obj.cdr_token))]
+    mine = [obj for obj in objects if sees_session(request.peer, obj)]
     page = paginate(mine, page_request, url=request.http.url, max_limit=limit, last_updated=lambda o: o.last_updated)
     items = version_items(page.items, to_211) if version is OCPIVersion.V2_1_1 else page.items
     return OCPIReply(data=items, headers=page.headers())
@@ -274,7 +281,7 @@ def _install_sender(platform: Platform, version: OCPIVersion) -> None:
     def put_preferences(request: OCPIRequest) -> OCPIReply:
         session_id = request.path_params["session_id"]
         session = cpo.sessions.get(cpo.party, session_id)
-        if session is None or not accepts_owner(request.peer, owner_of(session.cdr_token)):
+        if session is None or not sees_session(request.peer, session):
             raise NotFound(f"no session {session_id!r} of yours is known here")
         location = cpo.locations.get(owner_of(session), session.location_id)
         evse = find_evse(location, session.evse_uid) if location else None
