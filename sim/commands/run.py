@@ -117,7 +117,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
                     "passed": r.passed,
                 }
                 for r in results
-            ],  # fmt: skip
+            ],
             "setup_problems": stats.setup_problems,
         }
         (args.out / "summary.json").write_text(dumps(document, indent=2) + "\n", encoding="utf-8")
