@@ -28,12 +28,16 @@ def energy_consistent(records: Records, tolerance: Decimal = TOLERANCE) -> list[
                 problems.append(
                     f"{s.cpo} session {s.session_id}: {delivered} kWh delivered, CDR {cdr.cdr_id} bills {cdr.kwh} kWh"
                 )
+    # Totals over the ended sessions only: a session stopped remotely (or by a fault) is billed at
+    # the stop, while its driver may still be plugged in when a run is cut short.
+    ended_keys = {(s.cpo, s.session_id) for s in ended}
+    billed = [cdr for _, cdr in records.issued.values() if (cdr.cpo, cdr.session_id) in ended_keys]
     delivered_total = sum((s.kwh or Decimal(0) for s in ended), Decimal(0))
-    billed_total = sum((cdr.kwh for _, cdr in records.issued.values()), Decimal(0))
-    if abs(delivered_total - billed_total) > tolerance * max(1, len(ended), len(records.issued)):
+    billed_total = sum((cdr.kwh for cdr in billed), Decimal(0))
+    if abs(delivered_total - billed_total) > tolerance * max(1, len(ended), len(billed)):
         problems.append(
-            f"energy: {delivered_total} kWh delivered in {len(ended)} sessions, "
-            f"{billed_total} kWh billed in {len(records.issued)} CDRs"
+            f"energy: {delivered_total} kWh delivered in {len(ended)} ended sessions, "
+            f"{billed_total} kWh billed in their {len(billed)} CDRs"
         )
     return problems
 

@@ -57,8 +57,18 @@ def test_a_session_without_cdr_or_with_two_is_caught() -> None:
     assert metrics.every_session_has_one_cdr(["SES9"]) == ["session SES9 has no CDR"]
     assert metrics.energy_consistent() == [
         "NL-CPA session SES1: 7.12345 kWh delivered, CDR C3 bills 0 kWh",
-        "energy: 11.12345 kWh delivered in 3 sessions, 10.1235 kWh billed in 3 CDRs",
+        "energy: 11.12345 kWh delivered in 3 ended sessions, 10.1235 kWh billed in their 3 CDRs",
     ]
+
+
+def test_a_cdr_issued_before_its_driver_unplugged_is_left_out_of_the_energy_totals() -> None:
+    # A session stopped remotely is billed at the stop; the car may still be plugged in at a cut-off.
+    metrics = _run(
+        (300, ended(300, "SES2", "2", charging_s=10, driver="d3")),
+        (300, issued(300, "C4", "SES2", "1.00", "1.21", kwh="2")),
+        (400, issued(400, "C5", "SES3", "1.50", "1.82", kwh="3")),
+    ).metrics
+    assert metrics.energy_consistent() == []
 
 
 def test_altered_foreign_or_misrouted_cdrs_are_caught() -> None:
