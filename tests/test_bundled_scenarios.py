@@ -79,8 +79,8 @@ def test_partner_outage_loses_no_cdr_and_shows_the_faults() -> None:
     summary = simulation.metrics.summary()
     assert summary["faults_activated"] == 3
     assert summary["cdrs_issued"] == summary["cdrs_received"] > 0
-    assert summary["errors_total"] > 0  # the outage and the 503s were felt …
-    assert simulation.metrics.every_session_has_one_cdr([(e.cpo, e.session_id) for e in ended]) == []  # … yet nothing lost
+    assert summary["errors_total"] > 0  # the outage and the 503s were felt, yet nothing was lost:
+    assert simulation.metrics.every_session_has_one_cdr([(e.cpo, e.session_id) for e in ended]) == []
     assert all(party.outbox.pending() == [] for party in simulation.parties.values())
 
 
