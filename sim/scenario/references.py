@@ -276,8 +276,11 @@ class _Checker:
         joins = any(
             e.action is EventAction.JOIN_HUB and e.party == party.id and e.hub == hub.id for e in self.scenario.events
         )
-        if action is EventAction.JOIN_HUB and via:
-            self.error(join(path, "hub"), f"{party.id} is linked via {hub.id} from the start")
+        leaves = any(
+            e.action is EventAction.LEAVE_HUB and e.party == party.id and e.hub == hub.id for e in self.scenario.events
+        )
+        if action is EventAction.JOIN_HUB and via and not leaves:  # joining again after leaving is fine
+            self.error(join(path, "hub"), f"{party.id} is linked via {hub.id} from the start (and never leaves it)")
         if action is EventAction.LEAVE_HUB and not (via or joins):
             self.error(join(path, "hub"), f"{party.id} is never linked via {hub.id}")
 

@@ -294,6 +294,12 @@ class Drivers(Strict):
     """How long a driver waits for a charger to free up before trying elsewhere."""
     other_maps: float = Field(default=0.05, ge=0, le=1)
     """Share of charger searches made on a third-party map (may pick a CPO the eMSP has no agreement with)."""
+    reserve: float = Field(default=0.0, ge=0, le=1)
+    """Share of app drivers who reserve the charger they chose (RESERVE_NOW) before driving there when it is
+    farther than 1 km; RFID drivers never reserve (they have no app)."""
+    remote_stop: float = Field(default=0.0, ge=0, le=1)
+    """Share of app drivers who stop the session from the app (STOP_SESSION) when they have enough energy,
+    then walk to the car and unplug; the others only unplug."""
     initial_soc: tuple[float, float] = (0.3, 0.9)
     """Range of the batteries' state of charge at the start of the run (0–1); each driver draws one."""
 

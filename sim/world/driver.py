@@ -20,6 +20,16 @@ their threshold or holds too little for the rest of the day's trips plus a 10 % 
    ``RIDE_HAILING_TARGET`` — then unplug.  The car leaves at once: ``ChargePoint.unplug`` runs as a
    process of its own, so the backend's final messages never hold the driver up.
 
+App drivers may use the app for more (``sim.world.driver_app`` sends the commands and explains the
+choices): a share (``Preferences.reserve``) **reserve** the chosen EVSE (RESERVE_NOW) before driving
+farther than ``RESERVE_BEYOND_KM`` to it; there it is theirs (tried first; RESERVED to anyone else;
+started by app as usual — the CPO turns the reservation into the session), and unused (charging at
+another EVSE, giving up, refused) they cancel it (2.1.1 has no CANCEL_RESERVATION: it expires).  A
+share (``Preferences.remote_stop``) **stop from the app** (STOP_SESSION) at the end of the stay,
+walk to the car (``WALK_S``, delaying the departure as much) and unplug.  Who does either is drawn
+when the driver is made: two draws after the population's, only for app drivers of a population
+using either share (so others draw exactly as before); a larger share keeps everyone drawn before.
+
 Out of candidates or sites → ``DriverGaveUp``; the plan goes on.  The charge points publish
 ``ChargeStarted``/``ChargeEnded``; the driver publishes ``ChargeAttempted``, ``ChargeRefused``,
 ``DriverQueued``, ``DriverGaveUp`` and ``CommandCompleted``.  Every random draw comes from the
@@ -49,7 +59,7 @@ from sim.parties.modules.commands_client import CommandOutcome
 from sim.parties.platform import Platform
 from sim.parties.targets import direct_or_via_hub
 from sim.scenario.schema import DriverProfile, TokenKind
-from sim.world import chooser
+from sim.world import chooser, driver_app
 from sim.world.ev import EVState, is_dc
 from sim.world.geo import Point, drive_seconds, road_km
 from sim.world.ports import ChargePointPort, StartResult, WorldPort
@@ -101,12 +111,17 @@ class Preferences:
     search_radius_km: float = 5.0
     patience_s: float = 900.0
     other_maps: float = 0.05
+    reserve: float = 0.0
+    """Share of app drivers who reserve a charger farther than ``driver_app.RESERVE_BEYOND_KM``."""
+    remote_stop: float = 0.0
+    """Share of app drivers who stop the session from the app before unplugging."""
 
 
 @dataclass(frozen=True)
 class _Started:
     ok: bool
     reason: str | None
+    session_id: str | None = None
 
 
 class Driver:
@@ -142,6 +157,14 @@ class Driver:
         self.activity = Activity.PARKED
         self._trips: deque[Trip] = deque()
         self._next_day = world.clock.now().astimezone(self.zone).date()
+        self.reserves = False
+        """Reserves the chosen charger before driving there (app drivers only; module docstring)."""
+        self.stops_remotely = False
+        """Stops the session from the app before unplugging (app drivers only)."""
+        wants = self.preferences
+        if kind is TokenKind.APP and (wants.reserve > 0 or wants.remote_stop > 0):
+            self.reserves = rng.random() < wants.reserve
+            self.stops_remotely = rng.random() < wants.remote_stop
 
     @property
     def home(self) -> Point:
@@ -241,8 +264,9 @@ class Driver:
             if candidate.cpo in refused or sites == MAX_SITES:
                 continue
             sites += 1
+            held = (yield from driver_app.reserve_if_far(self, candidate)) if self.reserves else None
             yield from self._drive(candidate.point)
-            result = yield from self._at_site(candidate)
+            result = yield from self._at_site(candidate, held)
             if result is None:
                 return
             outcome = result
@@ -259,29 +283,43 @@ class Driver:
         found = (data.tariffs.get(data.party, tariff_id) for tariff_id in connector.tariff_ids or [])
         return [tariff for tariff in found if tariff is not None]
 
-    def _at_site(self, candidate: chooser.Candidate) -> Generator[Any, Any, GaveUp | None]:
-        """Charge here (None) or say why not."""
+    def _at_site(
+        self, candidate: chooser.Candidate, held: driver_app.Held | None = None
+    ) -> Generator[Any, Any, GaveUp | None]:
+        """Charge here (None) or say why not; ``held``: the driver's reservation here, used or cancelled."""
         env = self.world.env
         points = [cp for cp in self.world.at_location(candidate.cpo, candidate.location_id) if self._usable(cp)]
         if self.profile is DriverProfile.RIDE_HAILING:
             points.sort(key=lambda cp: -self._power(cp))  # stable: equal power keeps world order
+        if held is not None:
+            reserved = held
+            points.sort(key=lambda cp: not reserved.at(cp))  # the reserved EVSE first
         deadline = env.now + self.preferences.patience_s
         queued = False
         while True:
             for cp in points:
                 connector = cp.compatible_connector(self.ev.model)
-                if cp.status.name != "FREE" or connector is None or not cp.plug_in(self, connector.id):
+                mine = held is not None and held.at(cp)  # RESERVED for everyone else, plugs in for us
+                if (cp.status.name != "FREE" and not mine) or connector is None or not cp.plug_in(self, connector.id):
                     continue
+                if not mine:
+                    driver_app.release(self, held)  # charging at another EVSE: the reservation is not needed
+                    held = None
                 self.activity = Activity.CHARGING
                 started = yield from self._start(cp, connector, candidate.cpo)
                 if started.ok:
+                    held = None  # used: the CPO turned it into the session
                     yield from self._stay(cp, connector)
+                    if self.stops_remotely and started.session_id is not None:
+                        yield from driver_app.stop_and_walk(self, candidate.cpo, started.session_id)
                 self._unplug(cp)
+                driver_app.release(self, held)
                 return None if started.ok else GaveUp.REFUSED
             # Wait only for taken ones: ``freed()`` of a FREE charge point fires at once.
             waiting = [cp for cp in points if cp.status.name in ("OCCUPIED", "RESERVED")]
             if not waiting or env.now >= deadline:
                 self.activity = Activity.PARKED
+                driver_app.release(self, held)
                 return GaveUp.QUEUE_TIMEOUT if waiting else GaveUp.UNAVAILABLE
             if not queued:
                 queued = True
@@ -330,7 +368,7 @@ class Driver:
         )
         if self.kind is TokenKind.RFID:
             outcome = yield from cp.start_by_rfid(self)
-            started = _Started(outcome.started, outcome.reason)
+            started = _Started(outcome.started, outcome.reason, outcome.session_id)
         else:
             started = yield from self._app_start(cp, connector, cpo)
         if not started.ok:
@@ -374,7 +412,7 @@ class Driver:
             return _Started(False, failure)  # the app says it failed: the driver does not wait on
         outcome: StartResult = yield waiting
         if outcome.started:
-            return _Started(True, None)
+            return _Started(True, None, outcome.session_id)
         return _Started(False, failure or ("command_timeout" if command.timed_out else outcome.reason))
 
     def has_agreement(self, cpo: str) -> bool:

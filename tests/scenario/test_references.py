@@ -131,7 +131,7 @@ CASES: list[tuple[str, Callable[[Doc], Any], str]] = [
     ("event hub not a hub", event(action="join_hub", party="NL-EMB", hub="NL-CPA"),
      "events[0].hub: NL-CPA is a CPO, not a HUB"),
     ("join a hub already joined", event(action="join_hub", party="DE-EMA", hub="NL-HUB"),
-     "events[0].hub: DE-EMA is linked via NL-HUB from the start"),
+     "events[0].hub: DE-EMA is linked via NL-HUB from the start (and never leaves it)"),
     ("leave a hub never joined", event(action="leave_hub", party="NL-EMB", hub="NL-HUB"),
      "events[0].hub: NL-EMB is never linked via NL-HUB"),
     # smart charging

@@ -40,7 +40,7 @@ from sim.ocpi.v221.chargingprofiles import (
 )
 from sim.ocpi.v221.types import Role
 from sim.parties.connection import Connection
-from sim.parties.modules.common import first_result, join_url, new_uid, peer_is_hub, state
+from sim.parties.modules.common import first_result, join_url, new_uid, peer_is_hub, reader_ref, state
 from sim.parties.party import Exchange
 from sim.parties.targets import direct_or_via_hub
 
@@ -172,7 +172,7 @@ def _request(
         module=MODULE,
         body=body,
         params=params,
-        sender=emsp.ref(Role.EMSP) if emsp.role(Role.EMSP) else emsp.ref(Role.SCSP),
+        sender=reader_ref(emsp),
         to=target.to,
         correlation_id=outcome.correlation_id,
     )

@@ -41,6 +41,12 @@ def state(party: Party, module: str, factory: Callable[[], StateT]) -> StateT:
     return cast(StateT, found)
 
 
+def reader_ref(party: Party) -> PartyRef:
+    """The party a platform acts as when it reads from or instructs a CPO: its eMSP, else its
+    smart-charging provider (SCSP)."""
+    return party.ref(Role.EMSP) if party.role(Role.EMSP) is not None else party.ref(Role.SCSP)
+
+
 def peer_is_hub(connection: Connection | None) -> bool:
     """Whether the authenticated peer is a hub (it may act for any party)."""
     return connection is not None and connection.has_role(Role.HUB)

@@ -60,7 +60,7 @@ from sim.ocpi.v221.sessions import Session
 from sim.ocpi.v221.tariffs import Tariff
 from sim.ocpi.v221.types import Role
 from sim.parties.connection import Connection
-from sim.parties.modules.common import join_url, state
+from sim.parties.modules.common import join_url, reader_ref, state
 from sim.parties.party import Exchange
 from sim.parties.stores import ObjectStore, object_key
 from sim.parties.targets import Target, push_targets
@@ -185,7 +185,7 @@ def crawl(
         result.error = f"{connection.peer} offers no {module} Sender interface"
         return result
     to = hub or cpo
-    sender = platform.ref(Role.EMSP)
+    sender = reader_ref(platform)
     params: dict[str, str] | None = PageRequest(limit=limit, date_from=date_from).to_query(connection.version)
     seen_urls: set[str] = set()
     seen_keys: set[tuple[str, str, str]] = set()
