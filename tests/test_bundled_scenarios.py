@@ -67,7 +67,7 @@ def test_same_seed_same_bytes_another_seed_other_bytes() -> None:
     assert first != other
 
 
-@pytest.mark.parametrize("name", ["bilateral-basics", "partner-outage", "tariff-showcase"])
+@pytest.mark.parametrize("name", ["bilateral-basics", "partner-outage", "tariff-showcase", "commands-and-reservations"])
 def test_small_scenarios_run_in_full_and_meet_their_expectations(name: str, tmp_path: Path) -> None:
     assert main(["run", str(SCENARIOS / f"{name}.yaml"), "--out", str(tmp_path)]) == 0
     assert (tmp_path / "trace.jsonl").stat().st_size > 0

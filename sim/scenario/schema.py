@@ -300,6 +300,9 @@ class Drivers(Strict):
     remote_stop: float = Field(default=0.0, ge=0, le=1)
     """Share of app drivers who stop the session from the app (STOP_SESSION) when they have enough energy,
     then walk to the car and unplug; the others only unplug."""
+    stuck_cable: float = Field(default=0.0, ge=0, le=1)
+    """Share of departures where the cable will not come out: the driver calls the eMSP's help desk,
+    which sends UNLOCK_CONNECTOR."""
     initial_soc: tuple[float, float] = (0.3, 0.9)
     """Range of the batteries' state of charge at the start of the run (0–1); each driver draws one."""
 

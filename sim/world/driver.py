@@ -115,6 +115,8 @@ class Preferences:
     """Share of app drivers who reserve a charger farther than ``driver_app.RESERVE_BEYOND_KM``."""
     remote_stop: float = 0.0
     """Share of app drivers who stop the session from the app before unplugging."""
+    stuck_cable: float = 0.0
+    """Share of departures where the cable is stuck and the eMSP's help desk unlocks it."""
 
 
 @dataclass(frozen=True)
@@ -161,6 +163,7 @@ class Driver:
         """Reserves the chosen charger before driving there (app drivers only; module docstring)."""
         self.stops_remotely = False
         """Stops the session from the app before unplugging (app drivers only)."""
+        self._cable_rng: random.Random | None = None
         wants = self.preferences
         if kind is TokenKind.APP and (wants.reserve > 0 or wants.remote_stop > 0):
             self.reserves = rng.random() < wants.reserve
@@ -312,6 +315,8 @@ class Driver:
                     yield from self._stay(cp, connector)
                     if self.stops_remotely and started.session_id is not None:
                         yield from driver_app.stop_and_walk(self, candidate.cpo, started.session_id)
+                    if self._cable_sticks():
+                        yield from driver_app.help_desk_unlock(self, candidate.cpo, cp, connector.id)
                 self._unplug(cp)
                 driver_app.release(self, held)
                 return None if started.ok else GaveUp.REFUSED
@@ -328,6 +333,14 @@ class Driver:
                     DriverQueued(self.world.clock.now(), self.name, candidate.cpo, candidate.location_id)
                 )
             yield env.any_of([cp.freed() for cp in waiting] + [env.timeout(deadline - env.now)])
+
+    def _cable_sticks(self) -> bool:
+        share = self.preferences.stuck_cable
+        if share <= 0:
+            return False
+        if self._cable_rng is None:  # its own stream: scenarios without stuck cables draw exactly as before
+            self._cable_rng = self.world.rng_for(f"cable:{self.name}")
+        return self._cable_rng.random() < share
 
     def _unplug(self, cp: ChargePointPort) -> None:
         # The car leaves at once; the backend's final messages (session PATCH, CDR) go on without it.

@@ -230,6 +230,17 @@ def stop(driver: Driver, cpo: str, session_id: str) -> Steps:
     publish(driver, cpo, command, sent_at)
 
 
+def help_desk_unlock(driver: Driver, cpo: str, cp: ChargePointPort, connector_id: str) -> Steps:
+    """The cable will not come out: the driver calls the eMSP's help desk, which sends UNLOCK_CONNECTOR
+    (the spec reserves that command for help desks, never for a driver's own app)."""
+    sent_at = driver.world.env.now
+    _, location_id, evse_uid = cp.key
+    command = yield from commands_client.unlock_connector(
+        driver.emsp, cpo=PartyRef.parse(cpo), location_id=location_id, evse_uid=evse_uid, connector_id=connector_id
+    )
+    publish(driver, cpo, command, sent_at)
+
+
 __all__ = [
     "RESERVATION_GRACE_S",
     "RESERVE_BEYOND_KM",
@@ -237,6 +248,7 @@ __all__ = [
     "Held",
     "ReservationIds",
     "cancel",
+    "help_desk_unlock",
     "live",
     "next_reservation_id",
     "publish",

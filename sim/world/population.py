@@ -51,7 +51,9 @@ def make_drivers(
     """
     policy = tokens or TokenPolicy()
     home_area = spec.home_area or area or _area_of(world)
-    preferences = Preferences(spec.search_radius_km, spec.patience, spec.other_maps)
+    preferences = Preferences(
+        spec.search_radius_km, spec.patience, spec.other_maps, spec.reserve, spec.remote_stop, spec.stuck_cable
+    )
     estimator = chooser.PriceEstimator()
     owner = emsp.emsp_data.party
     drivers = []

@@ -7,6 +7,7 @@ imports of the world's, and states exactly which part of them a driver relies on
 
 from __future__ import annotations
 
+import random
 from collections.abc import Generator, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
@@ -71,6 +72,7 @@ class WorldPort(Protocol):
     def bus(self) -> EventBus: ...
     def at_location(self, cpo: str, location_id: str) -> Sequence[ChargePointPort]: ...
     def all_locations(self) -> Sequence[tuple[str, Location]]: ...
+    def rng_for(self, name: str) -> random.Random: ...
 
 
 __all__ = ["ChargePointPort", "StartResult", "WorldPort"]
