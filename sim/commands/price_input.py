@@ -19,7 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sim.ocpi.common import OCPIVersion, parse_datetime
-from sim.ocpi.wirejson import loads
+from sim.ocpi.wirejson import UnreadableText, read_json_file
 from sim.pricing import PeriodInput, PricingTariff, TariffError, parse_tariff
 
 
@@ -90,19 +90,9 @@ def prepare(args: argparse.Namespace) -> Job:
 def read_json(path: Path) -> Any:
     """The JSON document in ``path`` (numbers with a fraction as Decimal)."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory, not a JSON file") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
-    try:
-        return loads(text)
-    except ValueError as exc:
-        raise InputError(f"{path}: not valid JSON ({exc})") from None
+        return read_json_file(path)
+    except UnreadableText as exc:
+        raise InputError(f"{path}: {exc}") from None
 
 
 def read_tariffs(path: Path, version: OCPIVersion) -> list[SourcedTariff]:

@@ -34,7 +34,7 @@ from pydantic import BaseModel, ValidationError
 
 from sim.ocpi import v211, v221
 from sim.ocpi.common import OCPIModel, OCPIVersion, parse_datetime
-from sim.ocpi.wirejson import dumps, loads
+from sim.ocpi.wirejson import UnreadableText, dumps, read_json_file
 
 ENVELOPE_KEYS = frozenset({"data", "status_code", "status_message", "timestamp"})
 LOOKS_FULL_RATIO = 0.5
@@ -380,17 +380,7 @@ def validate_document(
 def validate_file(path: Path, *, version: OCPIVersion, type_name: str = "auto", strict: bool = False) -> Verdict:
     """Read and check one file; raises ``UnreadableDocument`` with a one-line reason."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UnreadableDocument(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise UnreadableDocument(f"{path}: is a directory, not a JSON file") from None
-    except UnicodeDecodeError:
-        raise UnreadableDocument(f"{path}: not UTF-8 text") from None
-    except OSError as exc:
-        raise UnreadableDocument(f"{path}: cannot read ({exc.strerror})") from None
-    try:
-        document = loads(text)
-    except ValueError as exc:
-        raise UnreadableDocument(f"{path}: not valid JSON ({exc})") from None
+        document = read_json_file(path)
+    except UnreadableText as exc:
+        raise UnreadableDocument(f"{path}: {exc}") from None
     return validate_document(document, version=version, type_name=type_name, strict=strict, source=str(path))

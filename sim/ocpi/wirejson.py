@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 # Decimals are smuggled through the fast C encoder as NUL-delimited strings and unquoted afterwards.
@@ -44,3 +45,33 @@ def loads(text: str | bytes) -> Any:
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
+
+
+class UnreadableText(ValueError):
+    """A file that cannot be read as UTF-8 text (or, from ``read_json_file``, is not JSON).
+
+    The message is one line saying why, without the file name (callers put it where they want it).
+    """
+
+
+def read_text_file(path: Path, what: str = "file") -> str:
+    """The UTF-8 text of ``path``; ``UnreadableText`` says why not (``what`` names the expected kind)."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UnreadableText("no such file") from None
+    except IsADirectoryError:
+        raise UnreadableText(f"is a directory, not a {what}") from None
+    except UnicodeDecodeError:
+        raise UnreadableText("not UTF-8 text") from None
+    except OSError as exc:
+        raise UnreadableText(f"cannot read ({exc.strerror})") from None
+
+
+def read_json_file(path: Path) -> Any:
+    """The JSON document in ``path`` (non-integer numbers as Decimal); ``UnreadableText`` says why not."""
+    text = read_text_file(path, "JSON file")
+    try:
+        return loads(text)
+    except ValueError as exc:
+        raise UnreadableText(f"not valid JSON ({exc})") from None

@@ -23,6 +23,7 @@ from pydantic import ValidationError
 
 from sim.ocpi.v221.locations import Location
 from sim.ocpi.v221.tariffs import Tariff
+from sim.ocpi.wirejson import UnreadableText, read_text_file
 from sim.scenario.generate import distance_km
 from sim.scenario.presets import DEFAULT_AREA
 from sim.scenario.problems import Findings, Problem, ScenarioError, UnreadableScenario, join
@@ -96,15 +97,9 @@ def load_scenario(path: str | Path) -> LoadedScenario:
     label = str(path)
     file = Path(path)
     try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UnreadableScenario([Problem(label, "", "no such file")]) from None
-    except IsADirectoryError:
-        raise UnreadableScenario([Problem(label, "", "is a directory, not a scenario file")]) from None
-    except UnicodeDecodeError:
-        raise UnreadableScenario([Problem(label, "", "not UTF-8 text")]) from None
-    except OSError as exc:
-        raise UnreadableScenario([Problem(label, "", f"cannot read ({exc.strerror})")]) from None
+        text = read_text_file(file, "scenario file")
+    except UnreadableText as exc:
+        raise UnreadableScenario([Problem(label, "", str(exc))]) from None
     return parse_scenario(text, source=label, base_dir=file.parent)
 
 

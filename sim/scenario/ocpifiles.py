@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from sim.ocpi.common import OCPIModel
 from sim.ocpi.validation import is_envelope
-from sim.ocpi.wirejson import loads
+from sim.ocpi.wirejson import UnreadableText, read_json_file
 from sim.scenario.problems import join
 
 # C0, DEL and C1 control characters: forbidden in every OCPI 2.2.1 string.
@@ -31,13 +31,14 @@ def read_objects(file: str, base_dir: Path) -> list[tuple[str, Any]]:
     """``(place in the file, raw object)`` for each object of ``file`` (relative to ``base_dir``)."""
     full = Path(file) if Path(file).is_absolute() else base_dir / file
     try:
-        document = loads(full.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UnreadableFile(f"no such file {file!r} (looked for {full})") from None
-    except (IsADirectoryError, UnicodeDecodeError, OSError) as exc:
-        raise UnreadableFile(f"cannot read {file!r} ({exc.__class__.__name__})") from None
-    except ValueError as exc:
-        raise UnreadableFile(f"{file!r} is not valid JSON ({exc})") from None
+        document = read_json_file(full)
+    except UnreadableText as exc:
+        reason = str(exc)
+        if reason == "no such file":
+            raise UnreadableFile(f"no such file {file!r} (looked for {full})") from None
+        if reason.startswith("not valid JSON"):
+            raise UnreadableFile(f"{file!r} is {reason}") from None
+        raise UnreadableFile(f"cannot read {file!r}: {reason}") from None
     prefix, data = ("data", document.get("data")) if is_envelope(document) else ("", document)
     if isinstance(data, list):
         return [(join(prefix, index), item) for index, item in enumerate(data)]
