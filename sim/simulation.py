@@ -13,7 +13,6 @@ the drivers.  Everything after that is caused by the drivers, the chargers and t
 
 from __future__ import annotations
 
-import random
 import time as wall
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
@@ -54,6 +53,7 @@ class RunStats:
     simulated_s: float = 0.0
     wall_s: float = 0.0
     events: int = 0
+    """SimPy events processed (counted when the run is driven step by step through ``advance``)."""
     exchanges: int = 0
     setup_problems: list[str] = field(default_factory=list)
 
@@ -240,9 +240,6 @@ class Simulation:
     def _count_exchange(self, event: MessageExchanged) -> None:
         self.stats.exchanges += 1
 
-    def rng(self, name: str) -> random.Random:
-        """A generator of the run for a named purpose."""
-        return random.Random(f"{self.seed}:{name}")
 
 
 __all__ = ["RunStats", "Simulation"]
