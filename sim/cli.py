@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from sim import __version__
-from sim.commands import demo, ocpi_validate, price, run, schema, validate
+from sim.commands import batch, demo, ocpi_validate, price, run, schema, trace, validate
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -34,6 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_parser(verbs)
     schema.add_parser(verbs)
     run.add_parser(verbs)
+    batch.add_parser(verbs)
+    trace.add_parser(verbs)
     return parser
 
 

@@ -241,5 +241,4 @@ class Simulation:
         self.stats.exchanges += 1
 
 
-
 __all__ = ["RunStats", "Simulation"]
