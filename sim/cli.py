@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from sim import __version__
-from sim.commands import batch, demo, ocpi_validate, price, run, schema, trace, validate
+from sim.commands import batch, bench, demo, ocpi_validate, price, run, schema, trace, validate
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -36,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_parser(verbs)
     batch.add_parser(verbs)
     trace.add_parser(verbs)
+    bench.add_parser(verbs)
     return parser
 
 

@@ -58,6 +58,7 @@ EXT_LATENCY = "roamsim.latency_s"
 """Request extension: the latency the calling process waited before sending."""
 LOST = "lost"
 """``error`` of an exchange whose request vanished on the link (a lost callback)."""
+_REQUEST_ID, _CORRELATION_ID = X_REQUEST_ID.lower(), X_CORRELATION_ID.lower()
 
 
 class RecordingTransport(httpx.BaseTransport):
@@ -154,6 +155,8 @@ class RecordingTransport(httpx.BaseTransport):
         ocpi_status = extensions.get(EXT_OCPI_STATUS)
         if ocpi_status is None and response_body:
             ocpi_status = _status_code_of(response_body)
+        request_headers = request.headers.items()  # lower-case names, repeated ones joined as ``get`` does
+        sent = dict(request_headers)
         event = MessageExchanged(
             seq=next(self._sequence),
             time=self._clock(),
@@ -163,14 +166,14 @@ class RecordingTransport(httpx.BaseTransport):
             url=str(request.url),
             module=extensions.get(EXT_MODULE),
             ocpi_version=extensions.get(EXT_VERSION),
-            request_headers=tuple((k, v) for k, v in request.headers.items() if k.lower() != "content-length"),
+            request_headers=tuple((k, v) for k, v in request_headers if k != "content-length"),
             request_body=request.content.decode("utf-8", "replace") if request.content else None,
             response_status=response.status_code if response is not None else 0,
             response_headers=tuple(response.headers.items()) if response is not None else (),
             response_body=response_body or None,
             ocpi_status=ocpi_status,
-            request_id=request.headers.get(X_REQUEST_ID),
-            correlation_id=request.headers.get(X_CORRELATION_ID),
+            request_id=sent.get(_REQUEST_ID),
+            correlation_id=sent.get(_CORRELATION_ID),
             latency_s=float(request.extensions.get(EXT_LATENCY, 0.0)),
             error=error,
             notes=tuple(extensions.get(EXT_NOTES, ())) + notes,

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 from types import ModuleType
 from typing import Annotated, Any, ClassVar
 
@@ -87,9 +88,15 @@ class Text:
                     "at least {min_length} characters required, got {length}",
                     {"min_length": self.min_length, "length": len(value)},
                 )
+            # Printable ASCII passes both charsets; only other text needs the regex (and its message).
+            ascii_printable = value.isascii() and value.isprintable()
             forbidden = (
-                _NON_PRINTABLE_ASCII if self.charset is Charset.PRINTABLE_ASCII else _CONTROL_CHARACTER
-            ).search(value)
+                None
+                if ascii_printable
+                else (_NON_PRINTABLE_ASCII if self.charset is Charset.PRINTABLE_ASCII else _CONTROL_CHARACTER).search(
+                    value
+                )
+            )
             if forbidden:
                 raise PydanticCustomError(
                     "ocpi_string_charset",
@@ -130,6 +137,12 @@ def parse_datetime(text: str, version: OCPIVersion = OCPIVersion.V2_2_1) -> date
     fractional seconds.  Rejected: offsets (``+00:00`` is explicitly not UTC in OCPI), more than 25
     characters, anything else.
     """
+    return _parse_datetime(text, version)
+
+
+@lru_cache(maxsize=8192)
+def _parse_datetime(text: str, version: OCPIVersion) -> datetime:
+    """``parse_datetime``, remembered: the same timestamps come back in every message about an object."""
     match = _DATETIME_SHAPE.fullmatch(text)
     if match is None:
         raise ValueError(f"{text!r} is not an OCPI DateTime (expected YYYY-MM-DDTHH:MM:SSZ)")
@@ -156,10 +169,17 @@ def format_datetime(moment: datetime, version: OCPIVersion = OCPIVersion.V2_2_1)
     Whole seconds in 2.1.1; 2.2.1 keeps milliseconds when the time has a fraction (24 characters,
     inside the 25-character limit; microseconds would exceed it).
     """
+    return _format_datetime(moment, version)
+
+
+@lru_cache(maxsize=8192)
+def _format_datetime(moment: datetime, version: OCPIVersion) -> str:
+    """``format_datetime``, remembered (equal instants in any zone are one key, and one text)."""
     if moment.tzinfo is None:
         raise ValueError("refusing to format a naive datetime: simulation times are always aware UTC")
     utc = moment.astimezone(UTC)
-    text = utc.strftime("%Y-%m-%dT%H:%M:%S")
+    # ``isoformat`` is the fast way to the same text (it pads years below 1000, ``strftime`` does not).
+    text = utc.isoformat(timespec="seconds")[:19] if utc.year >= 1000 else utc.strftime("%Y-%m-%dT%H:%M:%S")
     millis = utc.microsecond // 1000
     if version is OCPIVersion.V2_2_1 and millis:
         text += f".{millis:03d}"

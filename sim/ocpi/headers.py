@@ -27,6 +27,9 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
+
+import httpx
 
 from sim.ocpi.common import OCPIVersion
 from sim.ocpi.status import Unauthorized
@@ -60,6 +63,7 @@ def default_token_encoding(version: OCPIVersion) -> TokenEncoding:
     return TokenEncoding.RAW if version is OCPIVersion.V2_1_1 else TokenEncoding.BASE64
 
 
+@lru_cache(maxsize=1024)
 def authorization_header(token: str, version: OCPIVersion, encoding: TokenEncoding | None = None) -> str:
     """The Authorization header value for ``token`` on a connection of ``version``.
 
@@ -92,13 +96,19 @@ def read_authorization(header: str | None, version: OCPIVersion) -> list[TokenRe
     """
     if header is None:
         raise Unauthorized("Authorization header missing")
+    return list(_readings(header, version))
+
+
+@lru_cache(maxsize=1024)
+def _readings(header: str, version: OCPIVersion) -> tuple[TokenReading, ...]:
+    """``read_authorization`` of a present header (a connection sends the same one every time)."""
     scheme, _, value = header.strip().partition(" ")
     value = value.strip()
     if scheme.lower() != "token" or not value:
         raise Unauthorized("Authorization header must be 'Token <credentials token>'")
     raw = TokenReading(value, TokenEncoding.RAW)
     if version is OCPIVersion.V2_1_1:
-        return [raw]
+        return (raw,)
     readings: list[TokenReading] = []
     try:
         decoded = base64.b64decode(value, validate=True).decode("utf-8")
@@ -107,7 +117,7 @@ def read_authorization(header: str | None, version: OCPIVersion) -> list[TokenRe
     if _printable_ascii(decoded):
         readings.append(TokenReading(decoded, TokenEncoding.BASE64))
     readings.append(raw)
-    return readings
+    return tuple(readings)
 
 
 def raw_token_note(reading: TokenReading, version: OCPIVersion) -> str | None:
@@ -222,10 +232,15 @@ def uses_routing_headers(module: str, version: OCPIVersion) -> bool:
 
 
 def _get(headers: Mapping[str, str], name: str) -> str | None:
-    """Case-insensitive header lookup that also works on plain dicts."""
+    """Case-insensitive header lookup that also works on plain dicts (fastest on lower-case ones)."""
+    if isinstance(headers, httpx.Headers):
+        found: str | None = headers.get(name)  # one case-insensitive scan (``in`` and ``[]`` would make two)
+        return found
     if name in headers:
         return headers[name]
     lowered = name.lower()
+    if lowered in headers:
+        return headers[lowered]
     for key, value in headers.items():
         if key.lower() == lowered:
             return value

@@ -30,6 +30,7 @@ from typing import Any, Protocol, TypeVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
+from sim.ocpi import messages
 from sim.ocpi.common import OCPIVersion
 from sim.ocpi.envelope import envelope
 from sim.ocpi.headers import (
@@ -95,6 +96,9 @@ class OCPIRequest:
     notes: list[str] = field(default_factory=list)
     _json: Any = None
     _json_read: bool = False
+    _headers: dict[str, str] | None = None
+    _routing: tuple[RoutingHeaders | None] | None = None
+    _ids: tuple[MessageIdHeaders | None] | None = None
 
     @property
     def method(self) -> str:
@@ -112,14 +116,25 @@ class OCPIRequest:
         return self.auth.peer if self.auth else None
 
     @property
+    def headers(self) -> dict[str, str]:
+        """The request headers by lower-case name (read once)."""
+        if self._headers is None:
+            self._headers = lowered_headers(self.http)
+        return self._headers
+
+    @property
     def routing(self) -> RoutingHeaders | None:
         """The 2.2.1 routing headers of the request, if any."""
-        return RoutingHeaders.from_headers(self.http.headers)
+        if self._routing is None:
+            self._routing = (RoutingHeaders.from_headers(self.headers),)
+        return self._routing[0]
 
     @property
     def ids(self) -> MessageIdHeaders | None:
         """The 2.2.1 message ids of the request, if any."""
-        return MessageIdHeaders.from_headers(self.http.headers)
+        if self._ids is None:
+            self._ids = (MessageIdHeaders.from_headers(self.headers),)
+        return self._ids[0]
 
     def json(self) -> Any:
         """The body parsed as JSON (numbers with fractions as Decimal); ``InvalidJSON`` if it is not."""
@@ -137,6 +152,12 @@ class OCPIRequest:
     def model(self, cls: type[ModelT]) -> ModelT:
         """The body validated as ``cls``; ``InvalidOrMissingParameters`` (2001) lists every problem."""
         return validate_body(cls, self.json())
+
+
+def lowered_headers(message: httpx.Request | httpx.Response) -> dict[str, str]:
+    """The headers of a request or response by lower-case name (repeated ones joined with ``, ``, as
+    ``httpx.Headers.get`` joins them)."""
+    return dict(message.headers.items())
 
 
 def validate_body(cls: type[ModelT], data: Any) -> ModelT:
@@ -193,6 +214,30 @@ class Route:
     module: str
     version: OCPIVersion | None
     auth: Auth
+    prefix: str = "/"
+    """The literal start of every path the pattern matches (a cheap test before the regex)."""
+
+
+BUCKET_DEPTH = 4
+"""Path segments that index the routes (``/ocpi/{version}/{interface}/{module}``)."""
+
+
+def literal_segments(template: str) -> list[str]:
+    """The segments of ``template`` before its first parameter (all of them if it has none)."""
+    literals: list[str] = []
+    for segment in template.strip("/").split("/"):
+        if re.fullmatch(r"\{(\w+)(:path)?\}", segment):
+            break
+        literals.append(segment)
+    return literals
+
+
+def literal_prefix(template: str) -> str:
+    """The text every path matching ``template`` starts with: its segments before the first parameter."""
+    literals = literal_segments(template)
+    if len(literals) < len(template.strip("/").split("/")):  # a parameter follows
+        return "/" + "".join(f"{literal}/" for literal in literals)
+    return "/" + "/".join(literals)
 
 
 def compile_template(template: str) -> re.Pattern[str]:
@@ -217,6 +262,11 @@ class Router:
         self._clock = clock
         self.owner = owner
         self._routes: list[Route] = []
+        # Routes whose template starts with BUCKET_DEPTH literal segments can only match paths that start
+        # with those segments: ``match`` looks at that bucket and at the other routes, in registration order.
+        self._buckets: dict[tuple[str, ...], list[int]] = {}
+        self._anywhere: list[int] = []
+        self._candidates: dict[tuple[str, ...], list[Route]] = {}
 
     @property
     def routes(self) -> list[Route]:
@@ -234,12 +284,32 @@ class Router:
         auth: Auth = Auth.TOKEN,
     ) -> None:
         """Register ``handler`` for ``method`` on the path ``template``."""
-        self._routes.append(Route(method.upper(), template, compile_template(template), handler, module, version, auth))
+        pattern, prefix = compile_template(template), literal_prefix(template)
+        self._routes.append(Route(method.upper(), template, pattern, handler, module, version, auth, prefix))
+        literals = literal_segments(template)
+        if len(literals) >= BUCKET_DEPTH:
+            self._buckets.setdefault(tuple(literals[:BUCKET_DEPTH]), []).append(len(self._routes) - 1)
+        else:
+            self._anywhere.append(len(self._routes) - 1)
+        self._candidates.clear()
+
+    def _routes_for(self, path: str) -> list[Route]:
+        """Every route that could match ``path``, in registration order."""
+        key = tuple(path.split("/")[1 : BUCKET_DEPTH + 1])
+        found = self._candidates.get(key)
+        if found is None:
+            bucket = self._buckets.get(key)
+            if bucket is None:
+                return [self._routes[index] for index in self._anywhere]
+            found = self._candidates[key] = [self._routes[index] for index in sorted(bucket + self._anywhere)]
+        return found
 
     def match(self, method: str, path: str) -> tuple[Route, dict[str, str]]:
         """The route for a request; ``NotFound`` / ``MethodNotAllowed`` otherwise."""
         allowed = []
-        for route in self._routes:
+        for route in self._routes_for(path):
+            if not path.startswith(route.prefix):
+                continue
             found = route.pattern.fullmatch(path)
             if found is None:
                 continue
@@ -286,7 +356,8 @@ class Router:
         version = labelled or OCPIVersion.V2_1_1
         module = route.module if route else None
         notes = ocpi_request.notes if ocpi_request else []
-        ids = MessageIdHeaders.from_headers(request.headers)
+        incoming_headers = ocpi_request.headers if ocpi_request else lowered_headers(request)
+        ids = ocpi_request.ids if ocpi_request else MessageIdHeaders.from_headers(incoming_headers)
         if isinstance(reply, PassThrough):
             headers = {k: v for k, v in reply.response.headers.items() if k.lower() not in _HOP_HEADERS}
             if ids is not None:
@@ -317,7 +388,7 @@ class Router:
         # An unmatched path (404/405) has no module: answer in kind if the request was routed.
         if module is None or uses_routing_headers(module, version):
             routing = reply.routing
-            incoming = RoutingHeaders.from_headers(request.headers)
+            incoming = ocpi_request.routing if ocpi_request else RoutingHeaders.from_headers(incoming_headers)
             if routing is None and incoming is not None and incoming.to is not None:
                 routing = incoming.reply()
             if routing is not None:
@@ -340,7 +411,7 @@ def _response(
     notes: list[str],
     ocpi_status: int | None,
 ) -> httpx.Response:
-    response = httpx.Response(status, content=content, headers=headers, request=request)
+    response = messages.response(status, content, headers, request)
     response.extensions[EXT_MODULE] = module
     response.extensions[EXT_VERSION] = version.value if version else None
     response.extensions[EXT_NOTES] = tuple(notes)
@@ -364,5 +435,8 @@ __all__ = [
     "Router",
     "compile_template",
     "describe_validation_error",
+    "literal_prefix",
+    "literal_segments",
+    "lowered_headers",
     "validate_body",
 ]

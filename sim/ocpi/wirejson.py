@@ -29,13 +29,21 @@ def _encode_special(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
+def _encoder(indent: int | None) -> json.JSONEncoder:
+    separators = (",", ":") if indent is None else (",", ": ")
+    return json.JSONEncoder(
+        default=_encode_special, ensure_ascii=False, separators=separators, indent=indent, allow_nan=False
+    )
+
+
+_COMPACT = _encoder(None)
+"""The encoder ``json.dumps`` would build for a compact ``dumps`` on every call (it keeps no state)."""
+
+
 def dumps(value: Any, *, indent: int | None = None) -> str:
     """Serialise to JSON with Decimals as exact numbers (compact unless ``indent`` is given)."""
-    separators = (",", ":") if indent is None else (",", ": ")
-    text = json.dumps(
-        value, default=_encode_special, ensure_ascii=False, separators=separators, indent=indent, allow_nan=False
-    )
-    return _DECIMAL_MARK.sub(r"\1", text)
+    text = (_COMPACT if indent is None else _encoder(indent)).encode(value)
+    return _DECIMAL_MARK.sub(r"\1", text) if "\\u0000" in text else text
 
 
 def loads(text: str | bytes) -> Any:

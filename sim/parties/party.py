@@ -17,6 +17,7 @@ import random
 import uuid
 from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, TypeVar
 
 import httpx
@@ -27,6 +28,7 @@ from sim.bus import EventBus
 from sim.clock import SimClock
 from sim.net.network import Network
 from sim.net.recording import EXT_LATENCY
+from sim.ocpi import messages
 from sim.ocpi.common import OCPIVersion
 from sim.ocpi.envelope import wire_data
 from sim.ocpi.headers import (
@@ -153,6 +155,7 @@ class Party:
         """Parties behind hubs, by (country_code, party_id, role), from HubClientInfo."""
         self.router = Router(authenticate=self.authenticate, clock=clock.now, owner=self.name)
         self.client = network.attach(self.name, self.host, self.router)
+        self._transport = network.recorder(self.name)
         self.resilient = True
         """Retry failed data pushes and keep their order (``outbox``); False sends everything once."""
         self.outbox = Outbox(self)
@@ -342,17 +345,27 @@ class Party:
             headers[X_CORRELATION_ID] = correlation_id or self.ids.new()
             if sender is not None and uses_routing_headers(module, version):
                 headers.update(RoutingHeaders(sender, to).to_headers())
-        request = self.client.build_request(method, url, params=params, headers=headers, content=content)
-        request.extensions.update({EXT_MODULE: module, EXT_VERSION: version.value})  # labels an unanswered one
-        return request
+        # What ``self.client.build_request`` makes, without its merging machinery: the client's default
+        # headers first, then these; the client's timeout extension; a parsed URL reused per address.
+        # The module and version also label a request that is never answered.
+        client = self.client
+        return messages.request(
+            method,
+            _url(url) if params is None else _url(url, tuple(params.items())),
+            [*client.headers.raw, *((k.encode("ascii"), v.encode("ascii")) for k, v in headers.items())],
+            content,
+            {"timeout": client.timeout.as_dict(), EXT_MODULE: module, EXT_VERSION: version.value},
+        )
 
     def send_raw(self, request: httpx.Request, *, latency_s: float = 0.0) -> httpx.Response | httpx.TransportError:
         """Send in zero simulated time and return the response itself, or the transport failure."""
         request.extensions[EXT_LATENCY] = latency_s
         try:
-            return self.client.send(request)
+            response = self._transport.handle_request(request)
         except httpx.TransportError as exc:
             return exc
+        response.read()
+        return response
 
     def send_now(self, request: httpx.Request, *, latency_s: float = 0.0) -> Exchange:
         """Send in zero simulated time (inside a handler); transport failures become an Exchange."""
@@ -363,7 +376,7 @@ class Party:
 
     def call(self, request: httpx.Request) -> Generator[simpy.Event, Any, Exchange]:
         """Send as a SimPy sub-process: wait the link latency there, deliver, wait it back (one draw)."""
-        receiver = self.network.owner_of(str(request.url)) or request.url.host
+        receiver = self.network.owner_of_host(request.url.host) or request.url.host
         latency = self.network.latency(self.name, receiver)
         yield self.env.timeout(latency)
         exchange = self.send_now(request, latency_s=2 * latency)
@@ -412,3 +425,9 @@ class Party:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name}>"
+
+
+@lru_cache(maxsize=4096)
+def _url(url: str, params: tuple[tuple[str, str], ...] | None = None) -> httpx.URL:
+    """``url`` parsed (with ``params`` as its query), once per distinct address: ``httpx.URL`` is immutable."""
+    return httpx.URL(url) if params is None else httpx.URL(_url(url), params=dict(params))

@@ -7,7 +7,7 @@ order — the stable, oldest-first order pagination needs — and a replaced obj
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from typing import Generic, TypeVar
 
 from sim.ocpi.headers import PartyRef
@@ -27,12 +27,15 @@ class ObjectStore(Generic[T]):
 
     def __init__(self) -> None:
         self._objects: dict[Key, T] = {}
+        self._changes = 0
+        self._indexes: dict[Callable[[T], Hashable], tuple[int, dict[Hashable, list[T]]]] = {}
 
     def put(self, owner: PartyRef, object_id: str, obj: T) -> bool:
         """Store or replace; True when the object is new (a push answers 201 then, 200 otherwise)."""
         key = object_key(owner, object_id)
         created = key not in self._objects
         self._objects[key] = obj
+        self._changes += 1
         return created
 
     def get(self, owner: PartyRef, object_id: str) -> T | None:
@@ -41,7 +44,23 @@ class ObjectStore(Generic[T]):
 
     def remove(self, owner: PartyRef, object_id: str) -> T | None:
         """Take an object out (tariff DELETE); returns it if it was there."""
+        self._changes += 1
         return self._objects.pop(object_key(owner, object_id), None)
+
+    def matching(self, key: Callable[[T], Hashable], value: Hashable) -> list[T]:
+        """Every object with ``key(object) == value``, in creation order.
+
+        Looked up in an index on ``key`` (pass the same function each time), built on first use and
+        again after the store changed — a store read far more often than written, such as a CPO's
+        token cache, answers in constant time.
+        """
+        built = self._indexes.get(key)
+        if built is None or built[0] != self._changes:
+            index: dict[Hashable, list[T]] = {}
+            for obj in self._objects.values():
+                index.setdefault(key(obj), []).append(obj)
+            built = self._indexes[key] = (self._changes, index)
+        return list(built[1].get(value, ()))
 
     def owned_by(self, owner: PartyRef) -> list[T]:
         """Every object of one owner, in creation order."""

@@ -39,6 +39,7 @@ dropped; duplicates collapse.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -55,13 +56,22 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _JUST_BEFORE = timedelta(microseconds=1)
 
 
-def period_starts(timeline: Timeline, *, extra: Iterable[datetime] = (), all_tariffs: bool = False) -> list[datetime]:
+def period_starts(
+    timeline: Timeline,
+    *,
+    extra: Iterable[datetime] = (),
+    all_tariffs: bool = False,
+    since: datetime | None = None,
+    meter: Meter | None = None,
+) -> list[datetime]:
     """The sorted period starts of ``timeline``: its start, then every boundary inside it.
 
     ``extra`` instants are boundaries too; ``all_tariffs`` takes thresholds from every tariff of the
-    timeline, not only those in effect (see the module docstring).
+    timeline, not only those in effect (see the module docstring); ``since``: only the starts from
+    that instant on (the list's tail, found without looking at the segments before it); ``meter``:
+    the timeline's ``Meter`` if the caller has one.
     """
-    return _Boundaries(timeline, all_tariffs=all_tariffs).starts(extra)
+    return _Boundaries(timeline, all_tariffs=all_tariffs, meter=meter).starts(extra, since)
 
 
 @dataclass(frozen=True)
@@ -76,7 +86,7 @@ class _Thresholds:
 
 
 class _Boundaries:
-    def __init__(self, timeline: Timeline, *, all_tariffs: bool = False) -> None:
+    def __init__(self, timeline: Timeline, *, all_tariffs: bool = False, meter: Meter | None = None) -> None:
         self.timeline = timeline
         self.zone = timeline.zone
         self.start, self.end = timeline.start, timeline.end
@@ -87,21 +97,25 @@ class _Boundaries:
             if tariff is not None and tariff not in used:
                 used.append(tariff)
         self.thresholds = _thresholds(used)
-        self.meter = Meter(timeline.segments)
+        self.meter = meter or Meter(timeline.segments)
 
-    def starts(self, extra: Iterable[datetime] = ()) -> list[datetime]:
+    def starts(self, extra: Iterable[datetime] = (), since: datetime | None = None) -> list[datetime]:
+        first = self.start if since is None else max(self.start, since)
         found = {self.start} | {moment.astimezone(UTC) for moment in extra}
-        found |= self._segment_boundaries()
-        found |= self._calendar_boundaries()
+        found |= self._segment_boundaries(first)
+        found |= self._calendar_boundaries(first)
         found |= self._energy_boundaries()
         found |= {self.timeline.session_start + timedelta(seconds=s) for s in self.thresholds.duration}
         found |= self.tariff_edges
-        return sorted(b for b in found if self.start <= b < self.end)
+        return sorted(b for b in found if first <= b < self.end)
 
-    def _segment_boundaries(self) -> set[datetime]:
+    def _segment_boundaries(self, first: datetime) -> set[datetime]:
+        """Starts of segments from ``first`` on whose price signature differs from the segment before."""
         segments = self.timeline.segments
+        # Segments are contiguous and sorted: those starting before ``first`` give earlier boundaries.
+        index = max(1, bisect_left([segment.start for segment in segments], first))
         return {
-            after.start for before, after in pairwise(segments)
+            after.start for before, after in pairwise(segments[index - 1 :])
             if self._signature(before) != self._signature(after)
         }  # fmt: skip
 
@@ -118,10 +132,12 @@ class _Boundaries:
             current is None and bool(currents),
         )
 
-    def _calendar_boundaries(self) -> set[datetime]:
+    def _calendar_boundaries(self, since: datetime) -> set[datetime]:
+        """Calendar boundaries; those of local days more than a day before ``since`` are all earlier
+        than it and not looked for."""
         if not self.thresholds.calendar:
             return set()
-        first = self.start.astimezone(self.zone).date() - timedelta(days=1)
+        first = since.astimezone(self.zone).date() - timedelta(days=1)
         last = self.end.astimezone(self.zone).date() + timedelta(days=1)
         candidates: set[datetime] = set()
         day = first

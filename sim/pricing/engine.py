@@ -132,33 +132,93 @@ def price_session(
     reservation_expired: bool | None = None,
 ) -> PricingResult:
     """Price a session (see the module docstring for every rule)."""
-    if not tariffs:
-        raise PricingInputError("no tariff to price with")
-    try:
-        zone = ZoneInfo(time_zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise PricingInputError(f"unknown time zone {time_zone!r}") from None
-    # All arithmetic on instants happens in UTC: aware datetimes sharing one zone compare and
-    # subtract by wall clock in Python, which is wrong across a DST change.
-    session_start = session_start.astimezone(UTC)
-    session_end = session_end.astimezone(UTC) if session_end is not None else None
-    periods = [replace(p, start=p.start.astimezone(UTC)) for p in periods]
-    ordered = sorted(enumerate(periods), key=lambda pair: (pair[1].start, pair[0]))
-    expired = reservation_expired
-    if expired is None:
-        expired = any(p.is_reservation for p in periods) and not any(not p.is_reservation for p in periods)
-    lines: list[CostLine] = []
-    billed_flat: set[tuple[str, int, int]] = set()
-    used_tariffs: list[PricingTariff] = []
-    energy_before = ZERO
-    for position, (_, period) in enumerate(ordered):
-        tariff = _tariff_for(tariffs, period)
-        if tariff not in used_tariffs:
-            used_tariffs.append(tariff)
+    pricer = SessionPricer(tariffs, session_start=session_start, time_zone=time_zone, version=version)
+    return pricer.price(periods, session_end=session_end, reservation_expired=reservation_expired)
+
+
+class SessionPricer:
+    """``price_session`` for one session, priced again and again as its periods grow (a running
+    session's updates): when the periods priced last time come back at the front — the same objects,
+    in time order, with the same reservation reading — they keep the cost lines they got (rules 2 and
+    3 look only at a period and those before it); anything else is priced from scratch.  Steps,
+    totals and limits (rules 4 and 5) are always worked out again over all lines.
+    """
+
+    def __init__(
+        self,
+        tariffs: Sequence[PricingTariff],
+        *,
+        session_start: datetime,
+        time_zone: str,
+        version: OCPIVersion = OCPIVersion.V2_2_1,
+    ) -> None:
+        if not tariffs:
+            raise PricingInputError("no tariff to price with")
+        try:
+            self.zone = ZoneInfo(time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise PricingInputError(f"unknown time zone {time_zone!r}") from None
+        self.tariffs = tariffs
+        # All arithmetic on instants happens in UTC: aware datetimes sharing one zone compare and
+        # subtract by wall clock in Python, which is wrong across a DST change.
+        self.session_start = session_start.astimezone(UTC)
+        self.version = version
+        self._forget()
+
+    def _forget(self) -> None:
+        """Drop what was kept from the last call."""
+        self._priced: list[PeriodInput] = []
+        """The periods priced so far, in time order (UTC starts)."""
+        self._expired: bool | None = None
+        self._lines: list[CostLine] = []
+        self._costed: list[CostLine] = []
+        """``_costed`` of each of ``_lines`` as it is (a step-rounded line is costed afresh each time)."""
+        self._billed_flat: set[tuple[str, int, int]] = set()
+        self._used: list[PricingTariff] = []
+        self._energy_before = ZERO
+
+    def price(
+        self,
+        periods: Sequence[PeriodInput],
+        *,
+        session_end: datetime | None,
+        reservation_expired: bool | None = None,
+    ) -> PricingResult:
+        """Price the session with these periods (see the module docstring for every rule)."""
+        session_end = session_end.astimezone(UTC) if session_end is not None else None
+        periods = [p if p.start.tzinfo is UTC else replace(p, start=p.start.astimezone(UTC)) for p in periods]
+        ordered = sorted(enumerate(periods), key=lambda pair: (pair[1].start, pair[0]))
+        expired = reservation_expired
+        if expired is None:
+            expired = any(p.is_reservation for p in periods) and not any(not p.is_reservation for p in periods)
+        in_order = all(index == position for position, (index, _) in enumerate(ordered))
+        kept = len(self._priced)
+        same_front = kept <= len(periods) and all(a is b for a, b in zip(periods, self._priced, strict=False))
+        if not (in_order and expired == self._expired and same_front):
+            self._forget()
+            kept = 0
+        try:
+            for position in range(kept, len(ordered)):
+                self._add(position, ordered[position][1], expired)
+        except PricingInputError:
+            self._forget()
+            raise
+        result = self._result(ordered, session_end)
+        if in_order:
+            self._expired = expired
+        else:  # nothing to build on next time
+            self._forget()
+        return result
+
+    def _add(self, position: int, period: PeriodInput, expired: bool) -> None:
+        """The cost lines of the next period in time order (rules 2 and 3)."""
+        tariff = _tariff_for(self.tariffs, period)
+        if tariff not in self._used:
+            self._used.append(tariff)
         state = PeriodState(
-            local_start=period.start.astimezone(zone),
-            duration_s=Decimal(str((period.start - session_start).total_seconds())),
-            energy_before_kwh=energy_before,
+            local_start=period.start.astimezone(self.zone),
+            duration_s=Decimal(str((period.start - self.session_start).total_seconds())),
+            energy_before_kwh=self._energy_before,
             power_kw=period.power_kw,
             current_a=period.current_a,
             reservation=period.is_reservation,
@@ -173,22 +233,31 @@ def price_session(
             if volume <= 0 or (dimension == "RESERVATION_TIME") != state.reservation:
                 continue
             choice = _choose(tariff, component_kind, state)
-            lines.append(_line(position, dimension, volume, choice, category))
+            self._lines.append(_line(position, dimension, volume, choice, category))
         flat = _choose(tariff, Dimension.FLAT, state)
         if flat is not None:
             key = (flat.tariff.id, flat.element.index, flat.element.components.index(flat.component))
-            if key not in billed_flat:
-                billed_flat.add(key)
-                lines.append(_line(position, "FLAT", Decimal(1), flat, _flat_category(flat.element)))
-        energy_before += period.energy
-    lines = _apply_steps(lines)
-    lines = [_costed(line, version) for line in lines]
-    totals = _totals(lines, ordered, used_tariffs, session_start, session_end, version)
-    currency = used_tariffs[0].currency if used_tariffs else tariffs[0].currency
-    notes = []
-    if len({t.currency for t in used_tariffs}) > 1:
-        notes.append("periods are priced in tariffs of different currencies")
-    return PricingResult(currency=currency, lines=lines, totals=totals, notes=notes)
+            if key not in self._billed_flat:
+                self._billed_flat.add(key)
+                self._lines.append(_line(position, "FLAT", Decimal(1), flat, _flat_category(flat.element)))
+        self._energy_before += period.energy
+        self._priced.append(period)
+
+    def _result(self, ordered: list[tuple[int, PeriodInput]], session_end: datetime | None) -> PricingResult:
+        """Steps, money and totals over all lines (rules 4 and 5)."""
+        lines = _apply_steps(self._lines)
+        for line in self._lines[len(self._costed) :]:
+            self._costed.append(_costed(line, self.version))
+        lines = [
+            self._costed[i] if line is self._lines[i] else _costed(line, self.version) for i, line in enumerate(lines)
+        ]
+        used = list(self._used)
+        totals = _totals(lines, ordered, used, self.session_start, session_end, self.version)
+        currency = used[0].currency if used else self.tariffs[0].currency
+        notes = []
+        if len({t.currency for t in used}) > 1:
+            notes.append("periods are priced in tariffs of different currencies")
+        return PricingResult(currency=currency, lines=lines, totals=totals, notes=notes)
 
 
 def _tariff_for(tariffs: Sequence[PricingTariff], period: PeriodInput) -> PricingTariff:

@@ -7,6 +7,7 @@ floored to 0.0001 h (``hours``); power and current are reported with at most fou
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal, localcontext
@@ -39,14 +40,18 @@ class Meter:
         for segment in self.segments:
             self.kws_at_start.append(total)
             total += segment.power_kw * seconds(segment.end - segment.start)
+        self._ends = [segment.end for segment in self.segments]
 
     def wh(self, moment: datetime) -> int:
         """Whole Wh of the cumulative energy at ``moment`` (floored, like a meter register)."""
         kws = ZERO
-        for segment, before in zip(self.segments, self.kws_at_start, strict=True):
-            if segment.start <= moment <= segment.end:
-                kws = before + segment.power_kw * seconds(moment - segment.start)
-                break
+        # Segments are contiguous (a Timeline's are): the first one ending at or after ``moment`` is
+        # the first that holds it, if any does.
+        index = bisect_left(self._ends, moment)
+        if index < len(self.segments):
+            segment = self.segments[index]
+            if segment.start <= moment:
+                kws = self.kws_at_start[index] + segment.power_kw * seconds(moment - segment.start)
         return int(kws // KWS_PER_WH)
 
     def reaches(self, kws: Decimal) -> datetime | None:

@@ -37,6 +37,7 @@ when every segment of the period knows its current; PARKING → ``PARKING_TIME``
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -44,20 +45,26 @@ from sim.ocpi.v221.cdrs import CdrDimension, CdrDimensionType, ChargingPeriod
 from sim.pricing.boundaries import period_starts
 from sim.pricing.engine import PeriodInput
 from sim.pricing.metering import ENERGY_QUANTUM, Meter, hours, observed
-from sim.pricing.timeline import Phase, Timeline
+from sim.pricing.timeline import Phase, Segment, Timeline
 
 
 def build_periods(
-    timeline: Timeline, *, extra_boundaries: Iterable[datetime] = (), all_tariffs: bool = False
+    timeline: Timeline,
+    *,
+    extra_boundaries: Iterable[datetime] = (),
+    all_tariffs: bool = False,
+    since: datetime | None = None,
 ) -> list[ChargingPeriod]:
     """The OCPI 2.2.1 charging periods of ``timeline`` (rules in the module docstring).
 
     ``extra_boundaries``: instants where a period starts anyway (those outside the timeline are
     ignored); ``all_tariffs``: take price thresholds from every tariff of the timeline, not only
-    those in effect (``sim.pricing.boundaries``).
+    those in effect (``sim.pricing.boundaries``); ``since``: only the periods starting then or later
+    (the same ones the full list ends with — a running session builds only what it has not sent).
     """
-    edges = period_starts(timeline, extra=extra_boundaries, all_tariffs=all_tariffs)
-    return _Builder(timeline).periods(edges)
+    meter = Meter(timeline.segments)
+    edges = period_starts(timeline, extra=extra_boundaries, all_tariffs=all_tariffs, since=since, meter=meter)
+    return _Builder(timeline, meter).periods(edges)
 
 
 def periods_to_inputs(periods: Iterable[ChargingPeriod]) -> list[PeriodInput]:
@@ -66,18 +73,30 @@ def periods_to_inputs(periods: Iterable[ChargingPeriod]) -> list[PeriodInput]:
 
 
 class _Builder:
-    def __init__(self, timeline: Timeline) -> None:
+    def __init__(self, timeline: Timeline, meter: Meter) -> None:
         self.timeline = timeline
         self.start, self.end = timeline.start, timeline.end
-        self.meter = Meter(timeline.segments)
+        self.meter = meter
         plugged = [s.start for s in timeline.segments if s.phase is not Phase.RESERVATION]
         self.plug_in = plugged[0] if plugged else self.end
+        self.segment_ends = [s.end for s in timeline.segments]
 
     def periods(self, edges: list[datetime]) -> list[ChargingPeriod]:
+        """The periods starting at ``edges`` (each ends where the next starts, the last at the end)."""
         return [self._period(a, b) for a, b in zip(edges, [*edges[1:], self.end], strict=True)]
 
+    def _inside(self, start: datetime, end: datetime) -> list[Segment]:
+        """The segments overlapping ``[start, end)``, in order (segments are contiguous and sorted)."""
+        segments = self.timeline.segments
+        index = bisect_right(self.segment_ends, start)  # the first segment ending after ``start``
+        inside = []
+        while index < len(segments) and segments[index].start < end:
+            inside.append(segments[index])
+            index += 1
+        return inside
+
     def _period(self, start: datetime, end: datetime) -> ChargingPeriod:
-        inside = [s for s in self.timeline.segments if s.start < end and s.end > start]
+        inside = self._inside(start, end)
         phase = inside[0].phase
         dimensions: list[CdrDimension] = []
         if phase is Phase.RESERVATION:

@@ -58,17 +58,18 @@ from sim.parties.modules.chargingprofiles import evse_max_w, session_limit_kw
 from sim.parties.modules.sessions_client import stop_session, update_session
 from sim.parties.targets import direct_or_via_hub
 from sim.pricing import (
+    PeriodInput,
     Phase,
     PricingInputError,
     PricingTariff,
     Segment,
+    SessionPricer,
     TariffError,
     Timeline,
     Totals,
     build_periods,
     parse_tariff,
     periods_to_inputs,
-    price_session,
 )
 from sim.pricing.metering import KWS_PER_WH, micros, seconds
 
@@ -172,6 +173,10 @@ class Charging:
         self.update_marks: list[datetime] = []
         self.sent: list[list[ChargingPeriod]] = []
         """The periods of each update, in order."""
+        self._sent: list[ChargingPeriod] = []
+        """Every period sent so far (``sent`` flattened) and the engine's reading of each."""
+        self._sent_inputs: list[PeriodInput] = []
+        self._pricer: SessionPricer | None = None
         self.stopped = False
         self._wake = self.env.event()
         self.process = self.env.process(self._run())
@@ -273,38 +278,44 @@ class Charging:
             tariffs=tuple(self._pricing),
         )
 
-    def _periods(self) -> list[ChargingPeriod]:
+    def _periods(self) -> tuple[list[ChargingPeriod], list[ChargingPeriod]]:
+        """Every period so far, and those not sent yet.  A build's periods before an update instant are
+        those of every later build (see the module docstring), so only the ones after the last update
+        instant are built again; the rest are the ones sent."""
         timeline = self.timeline()
         if timeline is None:
-            return []
-        return build_periods(timeline, extra_boundaries=self.update_marks, all_tariffs=True)
+            return [], []
+        since = self.update_marks[-1] if self.update_marks else None
+        new = build_periods(timeline, extra_boundaries=self.update_marks, all_tariffs=True, since=since)
+        return [*self._sent, *new], new
 
-    def _price(self, periods: list[ChargingPeriod], end: datetime) -> Totals | None:
-        if not self._pricing or not periods:
+    def _price(self, new: list[ChargingPeriod], end: datetime, *, sending: bool) -> Totals | None:
+        """The engine's totals of the sent periods and ``new`` up to ``end`` (``sending``: ``new`` goes
+        out in an update now); the sent periods keep their readings and cost lines (``SessionPricer``)."""
+        if not self._pricing:
+            return None
+        inputs = periods_to_inputs(new)
+        periods = [*self._sent_inputs, *inputs]
+        if sending:
+            self._sent_inputs.extend(inputs)
+        if not periods:
             return None
         try:
-            result = price_session(
-                self._pricing,
-                periods_to_inputs(periods),
-                session_start=self.start,
-                session_end=end,
-                time_zone=self.time_zone,
-                version=self.version,
-            )
+            if self._pricer is None:
+                self._pricer = SessionPricer(
+                    self._pricing, session_start=self.start, time_zone=self.time_zone, version=self.version
+                )
+            result = self._pricer.price(periods, session_end=end)
         except PricingInputError:
             return None
         return result.totals
 
-    def _unsent(self, periods: list[ChargingPeriod]) -> list[ChargingPeriod]:
-        sent_until = self.update_marks[-1] if self.update_marks else None
-        return [p for p in periods if sent_until is None or p.start_date_time >= sent_until]
-
     def _update(self, at: datetime) -> None:
-        periods = self._periods()
-        new = self._unsent(periods)
+        _, new = self._periods()
         self.update_marks.append(at)
         self.sent.append(new)
-        totals = self._price(periods, at)
+        self._sent.extend(new)
+        totals = self._price(new, at, sending=True)
         cost: Price | None = total_cost(totals, self.version) if totals is not None else None
         self.send(update_session(self.cpo, self.session_id, kwh=self.kwh, periods=new, total_cost=cost))
 
@@ -315,7 +326,7 @@ class Charging:
         self.stopped = True
         if not self._wake.triggered:
             self._wake.succeed()
-        periods = self._periods()
+        periods, new = self._periods()
         charging = sum((micros(s.end - s.start) for s in self.segments if s.phase is Phase.CHARGING), 0)
         parking = sum((micros(s.end - s.start) for s in self.segments if s.phase is Phase.PARKING), 0)
         return ChargeSummary(
@@ -323,8 +334,8 @@ class Charging:
             end=end,
             kwh=self.kwh,
             periods=periods,
-            new_periods=self._unsent(periods),
-            totals=self._price(periods, end),
+            new_periods=new,
+            totals=self._price(new, end, sending=False),
             version=self.version,
             tariffs=self.tariffs,
             charging_s=charging / 1_000_000,

@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 from sim.ocpi.headers import PartyRef
 from sim.ocpi.v221.locations import Connector, Location
@@ -90,12 +91,15 @@ class Candidate:
 
 def connector_power_kw(connector: Connector) -> Decimal:
     """A connector's maximum power: ``max_electric_power`` if given, else volts × amps × phases."""
-    if connector.max_electric_power:
-        return Decimal(connector.max_electric_power) / 1000
-    phases = {PowerType.AC_3_PHASE: 3, PowerType.AC_2_PHASE: 2, PowerType.AC_2_PHASE_SPLIT: 2}.get(
-        connector.power_type, 1
-    )
-    return Decimal(connector.max_voltage * connector.max_amperage * phases) / 1000
+    return _power_kw(connector.max_electric_power, connector.power_type, connector.max_voltage, connector.max_amperage)
+
+
+@lru_cache(maxsize=1024)
+def _power_kw(max_electric_power: int | None, power_type: PowerType, max_voltage: int, max_amperage: int) -> Decimal:
+    if max_electric_power:
+        return Decimal(max_electric_power) / 1000
+    phases = {PowerType.AC_3_PHASE: 3, PowerType.AC_2_PHASE: 2, PowerType.AC_2_PHASE_SPLIT: 2}.get(power_type, 1)
+    return Decimal(max_voltage * max_amperage * phases) / 1000
 
 
 def location_point(location: Location) -> Point:
@@ -216,7 +220,9 @@ def _candidates(
     costs: dict[tuple[str, tuple[str, ...], bool, Decimal, str], tuple[Decimal | None, Decimal]] = {}
     wanted = _energy(ev, need)
     for cpo, location, point, distance in nearby:
-        best: Candidate | None = None
+        # (score, power, EVSE uid, dc, cost, unit price) of the best option so far
+        best: tuple[Decimal, Decimal, str, bool, Decimal | None, Decimal] | None = None
+        distance_cost = DISTANCE_COST_PER_KM * Decimal(str(round(distance, 3)))
         for evse in location.evses or []:
             if evse.status is not Status.AVAILABLE:
                 continue
@@ -231,12 +237,12 @@ def _candidates(
                         tariffs_of(cpo, location.id, connector), ev, need, estimator, dc, power, location.time_zone
                     )
                 cost, unit = costs[key]
-                score = unit * wanted + DISTANCE_COST_PER_KM * Decimal(str(round(distance, 3)))
-                option = Candidate(cpo, location.id, point, distance, evse.uid, dc, power, cost, unit, score, source)
-                if best is None or (option.score, -option.power_kw) < (best.score, -best.power_kw):
-                    best = option
+                score = unit * wanted + distance_cost
+                if best is None or (score, -power) < (best[0], -best[1]):
+                    best = (score, power, evse.uid, dc, cost, unit)
         if best is not None:
-            found.append(best)
+            score, power, evse_uid, dc, cost, unit = best
+            found.append(Candidate(cpo, location.id, point, distance, evse_uid, dc, power, cost, unit, score, source))
     return found
 
 

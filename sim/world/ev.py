@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 
 from sim.ocpi.v221.locations import Connector
 from sim.ocpi.v221.locations_enums import ConnectorType, PowerType
@@ -72,6 +73,9 @@ class EVModel:
         An estimate (a sum over 1 % steps at the power in the middle of each step); sessions
         themselves follow the real power over time.
         """
+        return _charge_seconds(self, soc_from, soc_to, limit_kw, dc)
+
+    def _charge_seconds(self, soc_from: Decimal, soc_to: Decimal, limit_kw: Decimal, dc: bool) -> float:
         if soc_to <= soc_from:
             return 0.0
         if limit_kw <= 0:
@@ -87,6 +91,12 @@ class EVModel:
             seconds += battery * step / power * 3600.0
             soc += step
         return seconds
+
+
+@lru_cache(maxsize=4096)
+def _charge_seconds(model: EVModel, soc_from: Decimal, soc_to: Decimal, limit_kw: Decimal, dc: bool) -> float:
+    """``EVModel.charge_seconds``, remembered: a driver's search asks it for many chargers of the same power."""
+    return model._charge_seconds(soc_from, soc_to, limit_kw, dc)
 
 
 def _kw(value: str) -> Decimal:

@@ -36,7 +36,7 @@ import simpy
 from sim.ocpi.common import OCPIVersion, case_fold
 from sim.ocpi.headers import PartyRef
 from sim.ocpi.pagination import PageRequest, paginate
-from sim.ocpi.router import OCPIReply, OCPIRequest
+from sim.ocpi.router import OCPIReply, OCPIRequest, validate_body
 from sim.ocpi.status import InvalidOrMissingParameters, NotFound
 from sim.ocpi.v211 import sessions as ses211
 from sim.ocpi.v211.convert import ConversionError
@@ -357,14 +357,18 @@ def _install_receiver(platform: Platform, version: OCPIVersion) -> None:
             patch = request.model(SessionPatch)
         session = current(owner, request.path_params["session_id"])
         check_body_owner(owner, patch, id_field="id", url_id=session.id)
-        changes = patch.model_dump(exclude_none=True)
-        if not v211:
+        if v211:
+            updated = merged(session, patch.model_dump(exclude_none=True))
+        else:
             # 2.2.1: a PATCH appends the periods it carries (none or [] changes nothing); correcting
             # periods takes a PUT.  2.1.1 peers send the complete list, which simply replaces.
+            # The merge takes the validated objects as they are (pydantic does not validate model
+            # instances again), so a long session's periods are not dumped and re-read on every PATCH.
+            changes = {name: value for name, value in patch if value is not None}
             added = changes.pop("charging_periods", None) or []
             if added:
-                changes["charging_periods"] = [p.model_dump() for p in session.charging_periods or []] + added
-        updated = merged(session, changes)
+                changes["charging_periods"] = [*(session.charging_periods or []), *added]
+            updated = validate_body(Session, {**dict(session), **changes})
         if embedded is not None:
             module_state.locations_211[object_key(owner, session.id)] = embedded
         emsp.sessions.put(owner, session.id, updated)

@@ -116,8 +116,9 @@ def _change(
     session = _session(cpo, session_id)
     now = cpo.clock.now()
     periods = list(session.charging_periods or []) + list(new_periods)
+    # The session's fields as they are (model instances are not validated again), not a dump to re-read.
     updated = Session.model_validate(
-        {**session.model_dump(), **changes, "charging_periods": periods or None, "last_updated": now}
+        {**dict(session), **changes, "charging_periods": periods or None, "last_updated": now}
     )
     cpo.cpo_data.sessions.put(owner_of(session), session.id, updated)
     target = owner_target(cpo, owner_of(session.cdr_token), MODULE)

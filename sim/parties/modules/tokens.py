@@ -135,12 +135,18 @@ def find_token(
 
     ``token_type=None`` (a 2.1.1 URL without type) prefers RFID, then the only token with that uid.
     """
-    candidates = store.owned_by(owner) if owner is not None else store.values()
-    same_uid = [t for t in candidates if t.uid.casefold() == uid.casefold()]
+    if owner is not None:
+        same_uid = [t for t in store.owned_by(owner) if t.uid.casefold() == uid.casefold()]
+    else:
+        same_uid = store.matching(_folded_uid, uid.casefold())
     if token_type is not None:
         return next((t for t in same_uid if t.type is token_type), None)
     rfid = next((t for t in same_uid if t.type is TokenType.RFID), None)
     return rfid or (same_uid[0] if len(same_uid) == 1 else None)
+
+
+def _folded_uid(token: Token) -> str:
+    return token.uid.casefold()
 
 
 def merged(current: M, changes: dict[str, Any]) -> M:
