@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from importlib.metadata import entry_points
 
 from sim import __version__
 from sim.commands import batch, bench, demo, ocpi_validate, price, run, schema, trace, validate
@@ -37,7 +38,27 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_parser(verbs)
     trace.add_parser(verbs)
     bench.add_parser(verbs)
+    add_plugin_verbs(verbs)
     return parser
+
+
+PLUGIN_GROUP = "roamsim.verbs"
+"""Entry-point group through which other installed packages add verbs (the GUI adds ``gui``).
+
+Each entry point names a function ``add_parser(subparsers)``; ``sim`` never imports those packages
+itself, so the headless engine stays free of Qt (a missing or broken plug-in only loses its verb).
+"""
+
+
+def add_plugin_verbs(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Let installed plug-ins add their verbs, in name order."""
+    for plugin in sorted(entry_points(group=PLUGIN_GROUP), key=lambda e: e.name):
+        try:
+            add_parser = plugin.load()
+        except Exception as exc:  # a broken plug-in must not take the headless verbs down with it
+            print(f"roamsim: the {plugin.name!r} verb is unavailable: {exc}", file=sys.stderr)
+            continue
+        add_parser(verbs)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

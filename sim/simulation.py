@@ -225,10 +225,12 @@ class Simulation:
         self.stats.wall_s += wall.perf_counter() - started
         return self.stats
 
-    def advance(self, to: float, budget_s: float) -> bool:
+    def advance(self, to: float, budget_s: float, stop: Callable[[], bool] | None = None) -> bool:
         """Run events up to simulated ``to`` for at most ``budget_s`` wall seconds; True when ``to`` was reached.
 
-        This is how the GUI drives the simulation from a timer without blocking its event loop.
+        ``stop`` is asked after every event; when it answers True the run halts there (False is
+        returned).  This is how the GUI drives the simulation from a timer without blocking its
+        event loop, and how it steps to the next exchange or runs until the next event of a kind.
         """
         self.start()
         deadline = wall.perf_counter() + budget_s
@@ -237,7 +239,11 @@ class Simulation:
                 return False
             self.env.step()
             self.stats.events += 1
-        self.env.run(until=max(to, self.env.now))
+            if stop is not None and stop():
+                return False
+        if to > self.env.now:
+            self.env.run(until=to)
+        self.stats.simulated_s = self.env.now
         return True
 
     def _count_exchange(self, event: MessageExchanged) -> None:
