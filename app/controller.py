@@ -10,6 +10,7 @@ the previous one are handed to the views in one ``batch_ready`` signal.
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -20,7 +21,7 @@ from app.bridge import EventBatch, EventBridge
 from app.selection import Selection
 from sim.events import MessageExchanged
 from sim.scenario import LoadedScenario, ScenarioError, load_scenario
-from sim.simulation import Simulation
+from sim.simulation import YOUNG_COLLECTION_THRESHOLD, Simulation
 
 TICK_MS = 33
 """The timer period: about 30 updates a second."""
@@ -102,6 +103,13 @@ class SimController(QObject):
         self._rate_window.clear()
         self.scenario_loaded.emit()
         self.state_changed.emit()
+        # A run keeps a large heap; with Python's default thresholds the collector would re-scan it
+        # often enough to stall the event loop for a tenth of a second.  Collect young objects less
+        # often, and freeze what building left behind so full collections skip it.
+        gc.collect()
+        gc.freeze()
+        young, *older = gc.get_threshold()
+        gc.set_threshold(max(young, YOUNG_COLLECTION_THRESHOLD), *older)
 
     # --- time ---------------------------------------------------------------------------------
 
