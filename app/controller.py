@@ -18,6 +18,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.bridge import EventBatch, EventBridge
+from app.fault_actions import FaultActions
 from app.selection import Selection
 from sim.events import MessageExchanged
 from sim.scenario import LoadedScenario, ScenarioError, load_scenario
@@ -50,6 +51,8 @@ class SimController(QObject):
         self.selection = Selection(self)
         """What the user selected, shared by the views."""
         self.simulation: Simulation | None = None
+        self.fault_actions = FaultActions(self)
+        """Manual faults (take a party or link offline, latency, error answers): the fault view's actions."""
         self.loaded: LoadedScenario | None = None
         self.path: Path | None = None
         self.seed: int | None = None
@@ -240,6 +243,10 @@ class SimController(QObject):
             self.failed.emit(self.error)
             self.state_changed.emit()
             return False
+
+    def flush(self) -> None:
+        """Hand what happened since the last tick to the views now (e.g. a fault switched on while paused)."""
+        self._flush()
 
     def _flush(self) -> None:
         sim, bridge = self.simulation, self.bridge

@@ -45,6 +45,8 @@ TABBED = (("sessions", "tariffs", "faults"), ("network",), ("inspector",))
 DEFAULT_SPEED = 60.0
 REMEMBERED = "remembered"
 """``launch(speed=REMEMBERED)``: the speed of the last run (else ``DEFAULT_SPEED``)."""
+SCREENSHOT_SLICE_S = 300.0
+"""``--screenshot`` runs to its time in steps of this many simulated seconds, each one drawn."""
 LAYOUT_VERSION = 1
 """Bumped when the set of docks changes, so an old saved layout is not restored onto new docks."""
 
@@ -215,8 +217,12 @@ def take_screenshot(window: MainWindow, path: Path, after_s: float) -> int:
     """Run to ``after_s``, let the views draw, save the window as ``path``."""
     app = QApplication.instance()
     assert app is not None
-    window.controller.run_to(after_s)
-    for _ in range(5):  # let views process the batch and lay themselves out
+    # In slices, as playing would: views that sample over time (the KPI charts) get their points.
+    controller = window.controller
+    while controller.now_s < min(after_s, controller.duration_s) and controller.error is None:
+        controller.run_to(min(after_s, controller.now_s + SCREENSHOT_SLICE_S))
+        app.processEvents()
+    for _ in range(5):  # let views process the last batch, redraw throttled parts and lay themselves out
         app.processEvents()
     path.parent.mkdir(parents=True, exist_ok=True)
     if not window.grab().save(str(path)):

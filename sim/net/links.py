@@ -183,6 +183,10 @@ class Links:
         """The faults switched on, oldest first."""
         return list(self._faults.values())
 
+    def fault_handles(self) -> list[tuple[int, LinkFault]]:
+        """(handle, fault) of the faults switched on, oldest first (``remove_fault`` takes the handle)."""
+        return list(self._faults.items())
+
     def rng(self, sender: str, receiver: str) -> random.Random:
         """The generator of the directed link ``sender -> receiver`` (created on first use)."""
         key = (sender, receiver)
