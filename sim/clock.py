@@ -19,6 +19,8 @@ class SimClock:
             raise ValueError("the simulation start must be timezone-aware")
         self.env = env
         self.start = start.astimezone(UTC)
+        self._last: tuple[float, datetime] = (0.0, self.start)
+        """The last instant worked out: many things ask for the time at the same simulated moment."""
 
     def now(self) -> datetime:
         """The current simulated instant (microsecond resolution)."""
@@ -26,7 +28,12 @@ class SimClock:
 
     def at(self, seconds: float) -> datetime:
         """The instant ``seconds`` after the start."""
-        return self.start + timedelta(microseconds=round(seconds * 1_000_000))
+        last_seconds, last_moment = self._last
+        if seconds == last_seconds:
+            return last_moment
+        moment = self.start + timedelta(microseconds=round(seconds * 1_000_000))
+        self._last = (seconds, moment)
+        return moment
 
     def seconds_until(self, moment: datetime) -> float:
         """Simulated seconds from now until ``moment`` (negative if it has passed)."""

@@ -35,8 +35,13 @@ class InProcessTransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         """Dispatch to the router of ``request.url.host``."""
+        return self.deliver(request)
+
+    def deliver(self, request: httpx.Request, headers: dict[str, str] | None = None) -> httpx.Response:
+        """``handle_request``, for a caller that has read the request's headers already (by lower-case
+        name, as ``messages.header_dict`` reads them): the router then need not read them again."""
         router = self._routers.get(request.url.host)
         if router is None:
             raise httpx.ConnectError(f"no party answers at {request.url.host}", request=request)
         request.read()
-        return router.dispatch(request)
+        return router.dispatch(request, headers)

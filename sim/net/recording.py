@@ -50,6 +50,7 @@ from sim.ocpi.headers import (
     RoutingHeaders,
     uses_routing_headers,
 )
+from sim.ocpi.messages import header_dict
 from sim.ocpi.router import EXT_MODULE, EXT_NOTES, EXT_OCPI_STATUS, EXT_VERSION
 from sim.ocpi.status import OCPIStatus
 from sim.ocpi.wirejson import dumps, loads
@@ -84,29 +85,34 @@ class RecordingTransport(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         """Deliver (or fail) the request and publish the exchange."""
         request.read()
+        sent = header_dict(request.headers)  # read once, for the receiver and the record
         receiver = self._inner.owner_of(request.url.host) or request.url.host
         hit = self._links.disturbance(self._owner, receiver, request.method, request.url.path)
         if hit is not None and hit.kind is DisturbanceKind.OUTAGE:
             error = f"{receiver} unreachable from {self._owner} (link down)"
-            self._publish(request, receiver, None, error=error, notes=_notes("link down", hit.label))
+            self._publish(request, sent, receiver, None, error=error, notes=_notes("link down", hit.label))
             raise httpx.ConnectError(error, request=request)
         if hit is not None and hit.kind is DisturbanceKind.LOST:
-            self._publish(request, receiver, None, error=LOST, notes=_notes("callback lost on the link", hit.label))
+            self._publish(
+                request, sent, receiver, None, error=LOST, notes=_notes("callback lost on the link", hit.label)
+            )
             raise httpx.ReadTimeout(LOST, request=request)
         if hit is not None and hit.kind is DisturbanceKind.ERROR:
             response, what = self._link_answer(request, hit)
-            self._publish(request, receiver, response, notes=_notes(what, hit.label))
+            self._publish(request, sent, receiver, response, notes=_notes(what, hit.label))
             return response
         try:
-            response = self._inner.handle_request(request)
+            response = self._inner.deliver(request, sent)
         except httpx.ConnectError as exc:
-            self._publish(request, receiver, None, error=str(exc))
+            self._publish(request, sent, receiver, None, error=str(exc))
             raise
         if hit is not None and hit.kind is DisturbanceKind.MALFORMED and response.content:
             response = _truncated(response)
-            self._publish(request, receiver, response, notes=_notes("response body cut short (malformed)", hit.label))
+            self._publish(
+                request, sent, receiver, response, notes=_notes("response body cut short (malformed)", hit.label)
+            )
             return response
-        self._publish(request, receiver, response)
+        self._publish(request, sent, receiver, response)
         return response
 
     def _link_answer(self, request: httpx.Request, hit: Disturbance) -> tuple[httpx.Response, str]:
@@ -140,6 +146,7 @@ class RecordingTransport(httpx.BaseTransport):
     def _publish(
         self,
         request: httpx.Request,
+        sent: dict[str, str],
         receiver: str,
         response: httpx.Response | None,
         *,
@@ -155,8 +162,7 @@ class RecordingTransport(httpx.BaseTransport):
         ocpi_status = extensions.get(EXT_OCPI_STATUS)
         if ocpi_status is None and response_body:
             ocpi_status = _status_code_of(response_body)
-        request_headers = request.headers.items()  # lower-case names, repeated ones joined as ``get`` does
-        sent = dict(request_headers)
+        request_headers = sent.items()  # lower-case names, repeated ones joined as ``get`` does
         event = MessageExchanged(
             seq=next(self._sequence),
             time=self._clock(),
@@ -169,7 +175,7 @@ class RecordingTransport(httpx.BaseTransport):
             request_headers=tuple((k, v) for k, v in request_headers if k != "content-length"),
             request_body=request.content.decode("utf-8", "replace") if request.content else None,
             response_status=response.status_code if response is not None else 0,
-            response_headers=tuple(response.headers.items()) if response is not None else (),
+            response_headers=tuple(header_dict(response.headers).items()) if response is not None else (),
             response_body=response_body or None,
             ocpi_status=ocpi_status,
             request_id=sent.get(_REQUEST_ID),

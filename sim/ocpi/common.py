@@ -130,6 +130,7 @@ _DATETIME_SHAPE = re.compile(
 DATETIME_MAX_LENGTH = 25
 
 
+@lru_cache(maxsize=8192)  # the same timestamps come back in every message about an object
 def parse_datetime(text: str, version: OCPIVersion = OCPIVersion.V2_2_1) -> datetime:
     """Parse an OCPI DateTime into an aware UTC datetime, or raise ``ValueError`` saying why.
 
@@ -137,12 +138,6 @@ def parse_datetime(text: str, version: OCPIVersion = OCPIVersion.V2_2_1) -> date
     fractional seconds.  Rejected: offsets (``+00:00`` is explicitly not UTC in OCPI), more than 25
     characters, anything else.
     """
-    return _parse_datetime(text, version)
-
-
-@lru_cache(maxsize=8192)
-def _parse_datetime(text: str, version: OCPIVersion) -> datetime:
-    """``parse_datetime``, remembered: the same timestamps come back in every message about an object."""
     match = _DATETIME_SHAPE.fullmatch(text)
     if match is None:
         raise ValueError(f"{text!r} is not an OCPI DateTime (expected YYYY-MM-DDTHH:MM:SSZ)")
@@ -163,18 +158,13 @@ def _parse_datetime(text: str, version: OCPIVersion) -> datetime:
     return parsed.replace(tzinfo=UTC)
 
 
+@lru_cache(maxsize=8192)  # equal instants in any zone are one key, and give one text
 def format_datetime(moment: datetime, version: OCPIVersion = OCPIVersion.V2_2_1) -> str:
     """Write an aware datetime as an OCPI DateTime in UTC with ``Z``.
 
     Whole seconds in 2.1.1; 2.2.1 keeps milliseconds when the time has a fraction (24 characters,
     inside the 25-character limit; microseconds would exceed it).
     """
-    return _format_datetime(moment, version)
-
-
-@lru_cache(maxsize=8192)
-def _format_datetime(moment: datetime, version: OCPIVersion) -> str:
-    """``format_datetime``, remembered (equal instants in any zone are one key, and one text)."""
     if moment.tzinfo is None:
         raise ValueError("refusing to format a naive datetime: simulation times are always aware UTC")
     utc = moment.astimezone(UTC)

@@ -23,7 +23,6 @@ from __future__ import annotations
 import base64
 import binascii
 import random
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -138,7 +137,18 @@ class MessageIds:
 
     def new(self) -> str:
         """A fresh id; the same seed gives the same sequence."""
-        return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
+        return uuid4_text(self._rng.getrandbits(128))
+
+
+_VERSION_4_CLEAR = ~((0xC000 << 48) | (0xF000 << 64))
+_VERSION_4_SET = (0x8000 << 48) | (4 << 76)
+
+
+def uuid4_text(bits: int) -> str:
+    """``str(uuid.UUID(int=bits, version=4))`` without building the UUID object (the same variant and
+    version bits set, the same lower-case 8-4-4-4-12 text)."""
+    text = f"{(bits & _VERSION_4_CLEAR) | _VERSION_4_SET:032x}"
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 @dataclass(frozen=True)

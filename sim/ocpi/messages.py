@@ -50,8 +50,36 @@ def response(
     if content and all(key.lower() != "content-length" for key, _ in listed):
         listed.append(("Content-Length", str(len(content))))
     built = httpx.Response(status_code, headers=listed, stream=httpx.ByteStream(content), request=request)
-    built.read()
+    if any(key.lower() == "content-encoding" for key, _ in listed):
+        built.read()
+    else:
+        _read_identity(built, content)
     return built
 
 
-__all__ = ["request", "response"]
+def _read_identity(response: httpx.Response, content: bytes) -> None:
+    """The state ``response.read()`` leaves behind for an in-memory body without a Content-Encoding
+    (the body as it is, the stream consumed and closed), without its generators and contexts.  The
+    content decoder ``read`` would pick is not needed again: later reads return the body kept here."""
+    response.is_stream_consumed = True
+    response._num_bytes_downloaded = len(content)
+    response.is_closed = True
+    response._content = content
+
+
+def header_dict(headers: httpx.Headers) -> dict[str, str]:
+    """``dict(headers.items())``: lower-case names, repeated ones joined with ``", "`` in the first one's
+    place.  ``Headers.items`` works out the headers' encoding again for every name and value; here it
+    is read once."""
+    encoding = headers.encoding
+    found: dict[str, str] = {}
+    for key, value in headers.raw:
+        name = key.lower().decode(encoding)
+        if name in found:
+            found[name] += ", " + value.decode(encoding)
+        else:
+            found[name] = value.decode(encoding)
+    return found
+
+
+__all__ = ["header_dict", "request", "response"]

@@ -108,7 +108,8 @@ class OCPIRequest:
     @property
     def query(self) -> dict[str, str]:
         """Query parameters (last value wins)."""
-        return dict(self.http.url.params)
+        url = self.http.url
+        return dict(url.params) if url.query else {}  # most requests have none: no parsing then
 
     @property
     def peer(self) -> Any:
@@ -157,7 +158,7 @@ class OCPIRequest:
 def lowered_headers(message: httpx.Request | httpx.Response) -> dict[str, str]:
     """The headers of a request or response by lower-case name (repeated ones joined with ``, ``, as
     ``httpx.Headers.get`` joins them)."""
-    return dict(message.headers.items())
+    return messages.header_dict(message.headers)
 
 
 def validate_body(cls: type[ModelT], data: Any) -> ModelT:
@@ -320,8 +321,11 @@ class Router:
             raise MethodNotAllowed(f"{method.upper()} is not supported on {path} (allowed: {', '.join(allowed)})")
         raise NotFound(f"no OCPI endpoint at {path}")
 
-    def dispatch(self, request: httpx.Request) -> httpx.Response:
-        """Handle one request completely and return the response (never raises)."""
+    def dispatch(self, request: httpx.Request, headers: dict[str, str] | None = None) -> httpx.Response:
+        """Handle one request completely and return the response (never raises).
+
+        ``headers``: the request's headers by lower-case name when the caller has read them already
+        (the handler gets a copy of its own)."""
         route: Route | None = None
         ocpi_request: OCPIRequest | None = None
         try:
@@ -330,6 +334,8 @@ class Router:
             if route.auth is not Auth.NONE:
                 auth = self._authenticate(request, route.version, route.auth is Auth.TOKEN_OR_A)
             ocpi_request = OCPIRequest(request, params, route.version, route.module, auth)
+            if headers is not None:
+                ocpi_request._headers = dict(headers)
             if auth is not None:
                 ocpi_request.notes.extend(auth.notes)
             reply = route.handler(ocpi_request)
@@ -359,7 +365,8 @@ class Router:
         incoming_headers = ocpi_request.headers if ocpi_request else lowered_headers(request)
         ids = ocpi_request.ids if ocpi_request else MessageIdHeaders.from_headers(incoming_headers)
         if isinstance(reply, PassThrough):
-            headers = {k: v for k, v in reply.response.headers.items() if k.lower() not in _HOP_HEADERS}
+            relayed = messages.header_dict(reply.response.headers)
+            headers = {k: v for k, v in relayed.items() if k not in _HOP_HEADERS}
             if ids is not None:
                 # The relayed answer carries the forwarded hop's request id; ours goes back instead.
                 headers = {k: v for k, v in headers.items() if k.lower() != X_REQUEST_ID.lower()}

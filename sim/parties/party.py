@@ -17,7 +17,6 @@ import random
 import uuid
 from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, TypeVar
 
 import httpx
@@ -28,6 +27,7 @@ from sim.bus import EventBus
 from sim.clock import SimClock
 from sim.net.network import Network
 from sim.net.recording import EXT_LATENCY
+from sim.net.urls import parse_url, parse_url_with_query
 from sim.ocpi import messages
 from sim.ocpi.common import OCPIVersion
 from sim.ocpi.envelope import wire_data
@@ -99,7 +99,7 @@ class Exchange:
     @classmethod
     def from_response(cls, response: httpx.Response) -> Exchange:
         """Read the envelope of a response (tolerating bodies that are not one)."""
-        headers = {k.lower(): v for k, v in response.headers.items()}
+        headers = messages.header_dict(response.headers)
         try:
             document = loads(response.content) if response.content else None
         except ValueError:
@@ -427,7 +427,6 @@ class Party:
         return f"<{type(self).__name__} {self.name}>"
 
 
-@lru_cache(maxsize=4096)
 def _url(url: str, params: tuple[tuple[str, str], ...] | None = None) -> httpx.URL:
     """``url`` parsed (with ``params`` as its query), once per distinct address: ``httpx.URL`` is immutable."""
-    return httpx.URL(url) if params is None else httpx.URL(_url(url), params=dict(params))
+    return parse_url(url) if params is None else parse_url_with_query(url, params)

@@ -44,6 +44,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_CEILING, Decimal
+from functools import lru_cache
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
@@ -139,28 +140,12 @@ class _Boundaries:
             return set()
         first = since.astimezone(self.zone).date() - timedelta(days=1)
         last = self.end.astimezone(self.zone).date() + timedelta(days=1)
-        candidates: set[datetime] = set()
+        changes: set[datetime] = set()
         day = first
         while day <= last:
-            for wall in self.thresholds.walls:
-                candidates |= _wall_time_candidates(self.zone, day, wall)
+            changes |= _calendar_changes(self.zone, day, self.thresholds.walls, self.thresholds.calendar)
             day += timedelta(days=1)
-        return {
-            u for u in candidates
-            if self.start < u < self.end and self._calendar_state(u - _JUST_BEFORE) != self._calendar_state(u)
-        }  # fmt: skip
-
-    def _calendar_state(self, moment: datetime) -> tuple[bool, ...]:
-        state = PeriodState(
-            local_start=moment.astimezone(self.zone),
-            duration_s=ZERO,
-            energy_before_kwh=ZERO,
-            power_kw=None,
-            current_a=None,
-            reservation=False,
-            reservation_expired=False,
-        )
-        return tuple(restrictions_hold(r, state) for r in self.thresholds.calendar)
+        return {u for u in changes if self.start < u < self.end}
 
     def _energy_boundaries(self) -> set[datetime]:
         found: set[datetime] = set()
@@ -182,6 +167,33 @@ class _Boundaries:
             u for u in candidates
             if self.start < u < self.end and timeline.tariff_at(u - _JUST_BEFORE) is not timeline.tariff_at(u)
         }  # fmt: skip
+
+
+@lru_cache(maxsize=1024)
+def _calendar_changes(
+    zone: ZoneInfo, day: date, walls: tuple[time, ...], calendar: tuple[Restrictions, ...]
+) -> frozenset[datetime]:
+    """The wall-time candidates of one local day where the calendar restrictions hold differently just
+    before and at the instant (the same for every period build of every session there)."""
+    candidates: set[datetime] = set()
+    for wall in walls:
+        candidates |= _wall_time_candidates(zone, day, wall)
+    return frozenset(
+        u for u in candidates if _calendar_state(zone, calendar, u - _JUST_BEFORE) != _calendar_state(zone, calendar, u)
+    )
+
+
+def _calendar_state(zone: ZoneInfo, calendar: tuple[Restrictions, ...], moment: datetime) -> tuple[bool, ...]:
+    state = PeriodState(
+        local_start=moment.astimezone(zone),
+        duration_s=ZERO,
+        energy_before_kwh=ZERO,
+        power_kw=None,
+        current_a=None,
+        reservation=False,
+        reservation_expired=False,
+    )
+    return tuple(restrictions_hold(r, state) for r in calendar)
 
 
 def _thresholds(tariffs: Sequence[PricingTariff]) -> _Thresholds:

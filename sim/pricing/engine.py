@@ -374,10 +374,14 @@ def _totals(
     session_end: datetime | None,
     version: OCPIVersion,
 ) -> Totals:
-    by_category: dict[Category, Money] = {}
+    # Money sums of Decimals, added in the same order as summing Money objects would (without them).
+    excl: dict[Category, Decimal] = {}
+    incl: dict[Category, Decimal] = {}
     for line in lines:
-        by_category[line.category] = by_category.get(line.category, Money()) + line.cost
-    before = sum(by_category.values(), Money())
+        excl[line.category] = excl.get(line.category, ZERO) + line.cost.excl
+        incl[line.category] = incl.get(line.category, ZERO) + line.cost.incl
+    by_category = {category: Money(excl[category], incl[category]) for category in excl}
+    before = Money(sum(excl.values(), ZERO), sum(incl.values(), ZERO))
     cost = before
     if version is OCPIVersion.V2_2_1 and used:
         limits = _limits_tariff(lines, used)

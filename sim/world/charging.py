@@ -72,6 +72,7 @@ from sim.pricing import (
     periods_to_inputs,
 )
 from sim.pricing.metering import KWS_PER_WH, micros, seconds
+from sim.world.waiting import FirstOf
 
 if TYPE_CHECKING:
     from sim.parties.platform import Platform
@@ -193,7 +194,8 @@ class Charging:
             update_at = self.start + self.update_every * (len(self.update_marks) + 1)
             until = min(update_at, self._step_end())
             self._wake = self.env.event()
-            yield self.env.timeout(max(0.0, (until - self.clock.now()).total_seconds())) | self._wake
+            # ``timeout | wake``, without building a condition value once a simulated minute (see ``FirstOf``)
+            yield FirstOf(self.env, self.env.timeout(max(0.0, (until - self.clock.now()).total_seconds())), self._wake)
             if self.stopped:
                 return
             if self._wake.triggered:

@@ -26,6 +26,7 @@ order is total.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -40,7 +41,7 @@ from sim.ocpi.v221.tariffs import Tariff
 from sim.parties.roles import EMSPData
 from sim.pricing import PeriodInput, PricingInputError, PricingTariff, TariffError, parse_tariff, price_session
 from sim.world.ev import EVModel, is_dc
-from sim.world.geo import Point, distance_km
+from sim.world.geo import EARTH_RADIUS_KM, Point, distance_km
 
 DISTANCE_COST_PER_KM = Decimal("1.50")
 UNKNOWN_PRICE_PER_KWH = Decimal("0.60")
@@ -104,7 +105,13 @@ def _power_kw(max_electric_power: int | None, power_type: PowerType, max_voltage
 
 def location_point(location: Location) -> Point:
     """Where a location is."""
-    return Point(float(location.coordinates.latitude), float(location.coordinates.longitude))
+    return _point(location.coordinates.latitude, location.coordinates.longitude)
+
+
+@lru_cache(maxsize=16384)
+def _point(latitude: str, longitude: str) -> Point:
+    """A point from coordinate texts, once per place: every search looks at every location."""
+    return Point(float(latitude), float(longitude))
 
 
 def cpo_name(location: Location) -> str:
@@ -194,9 +201,16 @@ def rank(
 ) -> list[Candidate]:
     """The candidates among ``locations``, best score first (see the module docstring)."""
     nearby = []
+    here = need.position
+    # Further north or south than the radius is out of reach whatever the longitude: the great-circle
+    # distance is at least the latitude difference.  The metre of margin keeps float rounding out of
+    # it, so a location skipped here is one whose distance would have come out beyond the radius.
+    band_deg = math.degrees((need.radius_km + 0.001) / EARTH_RADIUS_KM)
     for cpo, location in locations:
         point = location_point(location)
-        distance = distance_km(need.position, point)
+        if abs(point.lat - here.lat) > band_deg:
+            continue
+        distance = distance_km(here, point)
         if distance <= need.radius_km and location.publish:
             nearby.append((cpo, location, point, distance))
     found = _candidates(nearby, tariffs_of, ev, need, estimator, source, dc_only=need.need_dc)
@@ -223,6 +237,7 @@ def _candidates(
         # (score, power, EVSE uid, dc, cost, unit price) of the best option so far
         best: tuple[Decimal, Decimal, str, bool, Decimal | None, Decimal] | None = None
         distance_cost = DISTANCE_COST_PER_KM * Decimal(str(round(distance, 3)))
+        seen = set()  # an option like one seen here before scores the same: it cannot be better
         for evse in location.evses or []:
             if evse.status is not Status.AVAILABLE:
                 continue
@@ -232,6 +247,9 @@ def _candidates(
                     continue
                 power = min(connector_power_kw(connector), ev.max_dc_kw if dc else ev.max_ac_kw)
                 key = (cpo, tuple(connector.tariff_ids or ()), dc, power, location.time_zone)
+                if key in seen:
+                    continue
+                seen.add(key)
                 if key not in costs:
                     costs[key] = _estimate(
                         tariffs_of(cpo, location.id, connector), ev, need, estimator, dc, power, location.time_zone
