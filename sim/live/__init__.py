@@ -1,0 +1,1 @@
+"""Qt-free helpers the live views read: snapshots, texts and small calculations over a running simulation."""
