@@ -41,13 +41,13 @@ DOCKS: tuple[tuple[str, str, DockFactory, Qt.DockWidgetArea], ...] = (
     ("sequence", "Sequence", SequenceView, Qt.DockWidgetArea.BottomDockWidgetArea),
 )
 """(object name, title, view class, first area) of every dock; tabs group those that share an area."""
-TABBED = (("sessions", "tariffs", "faults"), ("network",), ("inspector",))
+TABBED = (("sessions", "tariffs", "faults"), ("network", "charts"), ("inspector",))
 DEFAULT_SPEED = 60.0
 REMEMBERED = "remembered"
 """``launch(speed=REMEMBERED)``: the speed of the last run (else ``DEFAULT_SPEED``)."""
 SCREENSHOT_SLICE_S = 300.0
 """``--screenshot`` runs to its time in steps of this many simulated seconds, each one drawn."""
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2
 """Bumped when the set of docks changes, so an old saved layout is not restored onto new docks."""
 
 
@@ -74,7 +74,6 @@ class MainWindow(QMainWindow):
             dock.setWidget(view)
             self.addDockWidget(area, dock)
             self.docks[name], self.views[name] = dock, view
-        self.splitDockWidget(self.docks["network"], self.docks["charts"], Qt.Orientation.Vertical)
         self.splitDockWidget(self.docks["inspector"], self.docks["sequence"], Qt.Orientation.Horizontal)
         for group in TABBED:
             for other in group[1:]:

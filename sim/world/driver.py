@@ -120,6 +120,18 @@ class Preferences:
 
 
 @dataclass(frozen=True)
+class Leg:
+    """A drive in progress (for views): from where to where, leaving and arriving when (simulated
+    seconds since the start), and whether the driver is heading for a charger."""
+
+    origin: Point
+    destination: Point
+    depart_s: float
+    arrive_s: float
+    to_charger: bool
+
+
+@dataclass(frozen=True)
 class _Started:
     ok: bool
     reason: str | None
@@ -157,6 +169,8 @@ class Driver:
         self.zone = ZoneInfo(time_zone)
         self.position: Point = habits.home
         self.activity = Activity.PARKED
+        self.leg: Leg | None = None
+        """The drive in progress (None when not driving)."""
         self._trips: deque[Trip] = deque()
         self._next_day = world.clock.now().astimezone(self.zone).date()
         self.reserves = False
@@ -214,13 +228,17 @@ class Driver:
     def _seconds(self, moment: datetime) -> float:
         return (moment.astimezone(UTC) - self.world.clock.start).total_seconds()
 
-    def _drive(self, where: Point) -> Process:
+    def _drive(self, where: Point, *, to_charger: bool = False) -> Process:
         km = road_km(self.position, where)
+        seconds = drive_seconds(km)
+        now = self.world.env.now
         self.activity = Activity.DRIVING
-        yield self.world.env.timeout(drive_seconds(km))
+        self.leg = Leg(self.position, where, now, now + seconds, to_charger)
+        yield self.world.env.timeout(seconds)
         self.ev.drain_km(km)
         self.position = where
         self.activity = Activity.PARKED
+        self.leg = None
 
     def _enough_soc(self) -> Decimal:
         """State of charge for the trips ahead plus the reserve: the rest of today's plan, or for a
@@ -268,7 +286,7 @@ class Driver:
                 continue
             sites += 1
             held = (yield from driver_app.reserve_if_far(self, candidate)) if self.reserves else None
-            yield from self._drive(candidate.point)
+            yield from self._drive(candidate.point, to_charger=True)
             result = yield from self._at_site(candidate, held)
             if result is None:
                 return
@@ -462,6 +480,7 @@ __all__ = [
     "Activity",
     "Driver",
     "GaveUp",
+    "Leg",
     "Preferences",
     "command_failure",
 ]
