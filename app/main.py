@@ -79,6 +79,10 @@ class MainWindow(QMainWindow):
             for other in group[1:]:
                 self.tabifyDockWidget(self.docks[group[0]], self.docks[other])
             self.docks[group[0]].raise_()
+        # The map is the centre of attention: side docks narrow, the message docks a third of the height.
+        self.resizeDocks([self.docks["network"], self.docks["sessions"]], [400, 560], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["inspector"]], [330], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["inspector"], self.docks["sequence"]], [800, 800], Qt.Orientation.Horizontal)
         self._menus()
         self.controller.load_failed.connect(self.show_load_error)
         self.controller.failed.connect(lambda message: QMessageBox.critical(self, "Simulation failed", message))
