@@ -28,6 +28,9 @@ TICK_MS = 33
 """The timer period: about 30 updates a second."""
 TICK_BUDGET_S = 0.025
 """Wall time one tick may spend simulating, leaving the rest of the frame for drawing."""
+FAST_TICK_BUDGET_S = 0.015
+"""At "as fast as possible" the timer fires whenever the event loop is idle, and each tick simulates
+this long: input and redraws get a turn at least every ~15 ms plus one SimPy step."""
 SPEEDS: tuple[float | None, ...] = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0, None)
 """The speed choices offered: simulated seconds per real second; None is "as fast as possible"."""
 
@@ -165,6 +168,7 @@ class SimController(QObject):
     def set_speed(self, speed: float | None) -> None:
         """Simulated seconds per real second (1.0 = real time); None = as fast as possible."""
         self.speed = speed
+        self._timer.setInterval(0 if speed is None else TICK_MS)
         self.state_changed.emit()
 
     def step(self) -> bool:
@@ -225,7 +229,8 @@ class SimController(QObject):
         stop = self._stop
         if stop is not None and self._stop_reason == "time":
             target = min(target, self._until)
-        reached = self._safely(lambda: sim.advance(target, TICK_BUDGET_S, stop=stop))
+        budget = FAST_TICK_BUDGET_S if self.speed is None else TICK_BUDGET_S
+        reached = self._safely(lambda: sim.advance(target, budget, stop=stop))
         if stop is not None and stop():
             self.pause()
         elif reached and sim.env.now >= end:

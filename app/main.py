@@ -133,8 +133,9 @@ class MainWindow(QMainWindow):
         if name:
             self.open(Path(name))
 
-    def open(self, path: Path, seed: int | None = None) -> bool:
+    def open(self, path: str | Path, seed: int | None = None) -> bool:
         """Open a scenario (errors are shown in a dialog by ``show_load_error``)."""
+        path = Path(path)
         if not self.controller.open(path, seed=seed):
             return False
         self.settings.add_recent(path)
