@@ -43,3 +43,15 @@ def test_the_installed_cli_runs_from_outside_the_repository(tmp_path: Path) -> N
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1].endswith("conformance: 0 violations")
+
+
+def test_the_gui_verb_is_offered_without_loading_qt() -> None:
+    # ``roamsim gui`` comes from the app package through the ``roamsim.verbs`` entry point; only
+    # running it may load Qt, so every headless verb starts as fast as before.
+    probe = (
+        "import sys, sim.cli; parser = sim.cli.build_parser();"
+        "assert 'gui' in parser.format_help();"
+        "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'shiboken6'))))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, check=True)
+    assert result.stdout.strip() == ""
