@@ -172,13 +172,16 @@ class SimController(QObject):
         self.state_changed.emit()
 
     def step(self) -> bool:
-        """Advance to the next OCPI exchange and pause there; False if the scenario ended first."""
+        """Advance to the next OCPI exchange, pause there and select it; False if the scenario ended first."""
         if self.simulation is None or self.bridge is None:
             return False
         self.pause()
         seen = self.bridge.seen(MessageExchanged)
         bridge = self.bridge
-        return self._advance_until(lambda: bridge.seen(MessageExchanged) > seen)
+        stepped = self._advance_until(lambda: bridge.seen(MessageExchanged) > seen)
+        if stepped:  # show the new message at once: the inspector explains it, the diagram marks it
+            self.selection.select_exchange(bridge.exchanges[-1].seq)
+        return stepped
 
     def run_until_event(self, kind: type, *, play: bool = True) -> None:
         """Play until the next event of ``kind`` (for example the next ``CDRIssued``) and pause there."""

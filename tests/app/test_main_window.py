@@ -42,6 +42,10 @@ def test_the_step_button_shows_each_exchange_on_the_clock(qtbot: QtBot, window: 
     assert len(window.controller.bridge.exchanges) == 2  # type: ignore[union-attr]
     assert controls.clock.text() == "Mon 2026-03-02 06:00:00 (+0:00:00)"  # 0.15 s in: still the same second
     assert controls.state.text().strip() == "paused"
+    # The inspector shows the message just stepped to, with what it means.
+    inspector = window.views["inspector"]
+    assert window.controller.selection.exchange == window.controller.bridge.exchanges[-1].seq  # type: ignore[union-attr]
+    assert "versions" in inspector.explanation.toPlainText().lower()  # type: ignore[attr-defined]
 
 
 def test_play_pause_and_speed(qtbot: QtBot, window: MainWindow) -> None:
