@@ -1,7 +1,7 @@
 """The message trace: every ``MessageExchanged`` as one JSON line, keys in a fixed order.
 
 Same scenario and seed give byte-identical files: the records hold only simulated times and ids
-drawn from seeded generators, and ``wirejson.dumps`` writes deterministically.
+drawn from seeded generators, and ``wirejson.dumps_plain`` writes deterministically.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any, TextIO
 
 from sim.bus import EventBus
 from sim.events import MessageExchanged
-from sim.ocpi.wirejson import dumps, loads
+from sim.ocpi.wirejson import dumps_plain, loads
 
 
 class TraceWriter:
@@ -22,7 +22,7 @@ class TraceWriter:
         self.count = 0
 
     def __call__(self, event: MessageExchanged) -> None:
-        self._stream.write(dumps(event.to_record()) + "\n")
+        self._stream.write(dumps_plain(event.to_record()) + "\n")
         self.count += 1
 
     def attach(self, bus: EventBus) -> None:

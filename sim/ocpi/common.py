@@ -28,10 +28,11 @@ from functools import lru_cache
 from types import ModuleType
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Strict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, Strict
 from pydantic_core import PydanticCustomError, core_schema
 
-from sim.ocpi.wirejson import dumps
+from sim.ocpi.modeljson import model_json
+from sim.ocpi.wirejson import dumps, wire_decimal
 
 
 class OCPIVersion(StrEnum):
@@ -240,8 +241,9 @@ def _to_decimal(value: Any) -> Decimal:
     return number
 
 
-Number = Annotated[Decimal, BeforeValidator(_to_decimal)]
-"""OCPI ``number``: a JSON number held exactly as ``Decimal``."""
+Number = Annotated[Decimal, BeforeValidator(_to_decimal), PlainSerializer(wire_decimal, when_used="json")]
+"""OCPI ``number``: a JSON number held exactly as ``Decimal`` (written exactly by ``to_json``: the
+serializer only acts under ``wirejson.WIRE_CONTEXT``; other JSON-mode dumps are as pydantic writes them)."""
 
 Int = Annotated[int, Strict()]
 """OCPI ``int``: a JSON integer (no strings, no booleans, no 1.0)."""
@@ -271,8 +273,9 @@ class OCPIModel(BaseModel):
         return self.model_dump(mode="python", exclude_none=True)
 
     def to_json(self) -> str:
-        """The object as compact, deterministic wire JSON."""
-        return dumps(self.to_wire())
+        """The object as compact, deterministic wire JSON: ``dumps(self.to_wire())``, written by
+        pydantic-core where the model allows (see ``sim.ocpi.modeljson``)."""
+        return model_json(self)
 
 
 class PatchModel(OCPIModel):

@@ -8,6 +8,7 @@ clock.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -15,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sim.ocpi.common import DateTime221, Int, OCPIModel, OCPIVersion, format_datetime
 from sim.ocpi.status import OCPIError, OCPIStatus
+from sim.ocpi.wirejson import dumps
 
 DataT = TypeVar("DataT")
 
@@ -45,6 +47,54 @@ def wire_data(data: Any) -> Any:
     if isinstance(data, (list, tuple)):
         return [wire_data(item) for item in data]
     return data
+
+
+def wire_json(data: Any) -> str:
+    """``dumps(wire_data(data))``, with models written by pydantic-core (``OCPIModel.to_json``).
+
+    A list is written item by item: ``dumps`` separates items with a bare comma, so the text is the same."""
+    if isinstance(data, OCPIModel):
+        return data.to_json()
+    if isinstance(data, (list, tuple)):
+        return "[" + ",".join([wire_json(item) for item in data]) + "]"
+    return dumps(data)
+
+
+_INTEGRAL_NEGATIVE_ZERO = re.compile(r"[:,\[]-0[,\]}]")
+"""The number ``-0`` (a Decimal ``-0`` written by ``dumps``), which ``loads`` reads as the integer 0.
+Also found inside strings that happen to hold such text: that only costs a re-serialisation."""
+
+
+def relayable(data: Any, text: str) -> bool:
+    """Whether ``text`` (``wire_json(data)``) is certain to be what ``dumps(loads(text))`` gives back,
+    so that a party passing the body on (a hub) may send these very bytes instead of writing it again.
+
+    ``data`` must be a model or a list of models: their JSON holds only strings, integers, booleans and
+    Decimals written by ``format(d, "f")``, which ``loads`` reads back as the same text — except ``-0``,
+    read as the integer 0.  Other documents (plain dicts with float or non-string keys) are not vouched for.
+    """
+    if isinstance(data, OCPIModel) or (
+        isinstance(data, (list, tuple)) and all(isinstance(item, OCPIModel) for item in data)
+    ):
+        return _INTEGRAL_NEGATIVE_ZERO.search(text) is None
+    return False
+
+
+def envelope_json(
+    data: Any,
+    *,
+    timestamp: datetime,
+    version: OCPIVersion,
+    status: int = OCPIStatus.SUCCESS,
+    message: str | None = None,
+    include_data: bool = True,
+) -> str:
+    """``dumps(envelope(...))`` with the same arguments: ``data`` written by ``wire_json`` and spliced in
+    as the first member, the rest by ``dumps`` (compact, so the texts join with a bare comma)."""
+    rest = envelope(None, timestamp=timestamp, version=version, status=status, message=message)
+    if not include_data or data is None:
+        return dumps(rest)
+    return '{"data":' + wire_json(data) + "," + dumps(rest)[1:]
 
 
 def envelope(

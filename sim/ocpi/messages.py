@@ -4,7 +4,10 @@
 add the automatic ones (``Host``, ``Content-Length``) through generic look-ups, and normalise them all
 again — a noticeable share of an in-process exchange.  ``request`` and ``response`` give the very
 same objects (same headers in the same order, same body, read) by working out the automatic headers
-first and handing httpx the finished list with the body as a ``ByteStream``.
+first and filling in the objects' attributes directly (see ``sim.ocpi.fastmessages``): the headers as
+httpx keeps them (name, lower-case name, value), the body as the in-memory stream ``read()`` leaves.
+When this httpx keeps its objects differently, a self-check at import sends every message through
+httpx's own constructors instead.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import httpx
+
+from sim.ocpi import fastmessages
 
 _BODY_METHODS = ("POST", "PUT", "PATCH")
 
@@ -27,59 +32,71 @@ def request(
     """What ``httpx.Request(method, url, headers=headers, content=content, extensions=extensions)`` gives."""
     method = method.upper()
     body = content or b""
-    present = {key.lower() for key, _ in headers}
-    automatic: list[tuple[bytes, bytes]] = []
+    listed = [(key, key.lower(), value) for key, value in headers]
+    present = {lowered for _, lowered, _ in listed}
+    automatic = 0
     if b"host" not in present and url.host:
-        automatic.append((b"Host", url.netloc))
-    listed = [*automatic, *headers]
+        listed.insert(0, (b"Host", b"host", url.netloc))
+        automatic = 1
     if body and b"content-length" not in present:
-        listed.append((b"Content-Length", str(len(body)).encode("ascii")))
+        listed.append((b"Content-Length", b"content-length", str(len(body)).encode("ascii")))
         present.add(b"content-length")
     if b"content-length" not in present and b"transfer-encoding" not in present and method in _BODY_METHODS:
-        listed.insert(len(automatic), (b"Content-Length", b"0"))
-    built = httpx.Request(method, url, headers=listed, stream=httpx.ByteStream(body), extensions=extensions)
-    built.read()
-    return built
+        listed.insert(automatic, (b"Content-Length", b"content-length", b"0"))
+    return _BUILD_REQUEST(method, url, listed, body, extensions)
 
 
 def response(
     status_code: int, content: bytes, headers: Mapping[str, str], request: httpx.Request | None
 ) -> httpx.Response:
     """What ``httpx.Response(status_code, content=content, headers=headers, request=request)`` gives."""
-    listed = list(headers.items())
-    if content and all(key.lower() != "content-length" for key, _ in listed):
-        listed.append(("Content-Length", str(len(content))))
-    built = httpx.Response(status_code, headers=listed, stream=httpx.ByteStream(content), request=request)
-    if any(key.lower() == "content-encoding" for key, _ in listed):
-        built.read()
-    else:
-        _read_identity(built, content)
+    listed = [
+        (key.encode("ascii"), key.lower().encode("ascii"), value.encode("ascii")) for key, value in headers.items()
+    ]
+    lowered = {name for _, name, _ in listed}
+    if content and b"content-length" not in lowered:
+        listed.append((b"Content-Length", b"content-length", str(len(content)).encode("ascii")))
+    if b"content-encoding" in lowered:
+        return _decoded_response(status_code, content, listed, request)
+    return _BUILD_RESPONSE(status_code, listed, content, request)
+
+
+def _decoded_response(
+    status_code: int, content: bytes, listed: list[tuple[bytes, bytes, bytes]], request: httpx.Request | None
+) -> httpx.Response:
+    """A response whose body ``read()`` must decode: httpx's constructor and ``read`` do it all."""
+    built = httpx.Response(
+        status_code,
+        headers=[(key, value) for key, _, value in listed],
+        stream=httpx.ByteStream(content),
+        request=request,
+    )
+    built.read()
     return built
-
-
-def _read_identity(response: httpx.Response, content: bytes) -> None:
-    """The state ``response.read()`` leaves behind for an in-memory body without a Content-Encoding
-    (the body as it is, the stream consumed and closed), without its generators and contexts.  The
-    content decoder ``read`` would pick is not needed again: later reads return the body kept here."""
-    response.is_stream_consumed = True
-    response._num_bytes_downloaded = len(content)
-    response.is_closed = True
-    response._content = content
 
 
 def header_dict(headers: httpx.Headers) -> dict[str, str]:
     """``dict(headers.items())``: lower-case names, repeated ones joined with ``", "`` in the first one's
     place.  ``Headers.items`` works out the headers' encoding again for every name and value; here it
-    is read once."""
+    is read once.  A response is read two or three times (the sender's record, its ``Exchange``, a hub's
+    relay): the reading is kept with the headers and reused while they hold the same list in the same
+    encoding (``fastmessages.remembered``)."""
     encoding = headers.encoding
+    known = fastmessages.remembered(headers, encoding)
+    if known is not None:
+        return dict(known)
     found: dict[str, str] = {}
-    for key, value in headers.raw:
-        name = key.lower().decode(encoding)
+    for key, value in fastmessages.lowered_pairs(headers):
+        name = key.decode(encoding)
         if name in found:
             found[name] += ", " + value.decode(encoding)
         else:
             found[name] = value.decode(encoding)
-    return found
+    fastmessages.remember(headers, encoding, found)
+    return dict(found)
 
+
+_BUILD_REQUEST = fastmessages.request_builder() or fastmessages.httpx_request
+_BUILD_RESPONSE = fastmessages.response_builder() or fastmessages.httpx_response
 
 __all__ = ["header_dict", "request", "response"]

@@ -32,7 +32,7 @@ from pydantic import BaseModel, ValidationError
 
 from sim.ocpi import messages
 from sim.ocpi.common import OCPIVersion
-from sim.ocpi.envelope import envelope
+from sim.ocpi.envelope import envelope_json
 from sim.ocpi.headers import (
     CONTENT_TYPE_JSON,
     X_REQUEST_ID,
@@ -48,7 +48,7 @@ from sim.ocpi.status import (
     OCPIError,
     OCPIStatus,
 )
-from sim.ocpi.wirejson import dumps, loads
+from sim.ocpi.wirejson import loads
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -381,7 +381,7 @@ class Router:
                 notes,
                 reply.response.extensions.get(EXT_OCPI_STATUS),
             )
-        body = envelope(
+        text = envelope_json(
             reply.data,
             timestamp=self._clock(),
             version=version,
@@ -401,7 +401,7 @@ class Router:
             if routing is not None:
                 headers.update(routing.to_headers())
         headers.update(reply.headers)
-        content = dumps(body).encode("utf-8")
+        content = text.encode("utf-8")
         return _response(reply.http_status, content, headers, request, module, labelled, notes, int(reply.status))
 
 

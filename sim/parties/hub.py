@@ -13,7 +13,7 @@ Addressed (TO names a party)
     ``X-Correlation-ID`` and the original routing headers; the target's response is relayed as it
     is (``PassThrough``) with the requester's ``X-Request-ID``.  A link that is down gives 4003 and
     marks the party OFFLINE.  Bodies are relayed byte-for-byte in meaning (``last_updated`` is never
-    touched).
+    touched), and as the very bytes received when the sender marked them relayable (``build_hop``).
 Broadcast (TO absent or the hub; POST/PUT/PATCH/DELETE on a locations/tariffs/tokens RECEIVER)
     Sent to every other connected platform of the opposite role that has the module's RECEIVER
     interface: a CPO's push goes to every non-CPO party (eMSP, OTHER, NSP, NAP, SCSP), anybody
@@ -72,7 +72,7 @@ from sim.parties.connection import Connection
 from sim.parties.hub_clients import HubDirectory
 from sim.parties.hub_lists import LIST_OWNERS, get_all
 from sim.parties.modules.common import join_url
-from sim.parties.party import Party, PartyRole
+from sim.parties.party import EXT_RELAYABLE, Party, PartyRole
 
 V221 = OCPIVersion.V2_2_1
 FUNCTIONAL_MODULES = ("locations", "sessions", "cdrs", "tariffs", "tokens", "commands", "chargingprofiles")
@@ -237,10 +237,12 @@ class Hub(Party):
         if base is None:
             raise OCPIHubError(f"{to} does not offer the {module} {interface} interface")
         body = request.json() if request.http.content else None
-        params = request.query
+        received, params = body, request.query
         if module in RELAY_MODULES:
             body, params = self._replace_response_urls(module, body, params, request.peer, sender, target, to)
-        outgoing = self.build_hop(request, target, _suffixed(base, request), body, params, RoutingHeaders(sender, to))
+        outgoing = self.build_hop(
+            request, target, _suffixed(base, request), body, params, RoutingHeaders(sender, to), body is received
+        )
         response = self.send(outgoing, target)
         if response is None:
             raise ConnectionProblem(f"{to} cannot be reached (link down); marked OFFLINE")
@@ -255,9 +257,16 @@ class Hub(Party):
         body: Any,
         params: dict[str, str],
         routing: RoutingHeaders,
+        unchanged: bool = True,
     ) -> httpx.Request:
-        """The outgoing hop: same method, new request id, same correlation id, the hub's token."""
+        """The outgoing hop: same method, new request id, same correlation id, the hub's token.
+
+        ``body`` is the received document (parsed, so a body that is not JSON was refused as before),
+        ``unchanged`` unless the hub rewrote it.  An unchanged body the sender marked relayable goes on
+        as the received bytes, which are what writing ``body`` again would give (``EXT_RELAYABLE``)."""
         ids = request.ids
+        relayable = unchanged and body is not None and request.http.extensions.get(EXT_RELAYABLE, False)
+        relayed = request.http.content if relayable else None
         return self.build_request(
             request.method,
             url,
@@ -270,6 +279,7 @@ class Hub(Party):
             sender=routing.sender,
             to=routing.to,
             correlation_id=ids.correlation_id if ids else None,
+            relayed_body=relayed,
         )
 
     # --- broadcast ------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import random
 import uuid
 from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, TypeVar
 
 import httpx
@@ -30,7 +31,7 @@ from sim.net.recording import EXT_LATENCY
 from sim.net.urls import parse_url, parse_url_with_query
 from sim.ocpi import messages
 from sim.ocpi.common import OCPIVersion
-from sim.ocpi.envelope import wire_data
+from sim.ocpi.envelope import relayable, wire_json
 from sim.ocpi.headers import (
     AUTHORIZATION,
     CONTENT_TYPE_JSON,
@@ -48,11 +49,15 @@ from sim.ocpi.headers import (
 from sim.ocpi.router import EXT_MODULE, EXT_VERSION, Auth, AuthResult, Handler, Router, describe_validation_error
 from sim.ocpi.status import Unauthorized
 from sim.ocpi.v221.types import Role
-from sim.ocpi.wirejson import dumps, loads
+from sim.ocpi.wirejson import loads
 from sim.parties.connection import Connection, KnownClient
 from sim.parties.outbox import Outbox, PeerMessage
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+
+EXT_RELAYABLE = "roamsim.relayable"
+"""Request extension: the body is a model's wire JSON that ``loads`` + ``dumps`` would give back byte for
+byte (see ``envelope.relayable``), so a hub may pass these bytes on instead of writing them again."""
 
 SUPPORTED_VERSIONS: tuple[OCPIVersion, ...] = (OCPIVersion.V2_2_1, OCPIVersion.V2_1_1)
 """Newest first: the order in which a mutual version is picked."""
@@ -333,28 +338,46 @@ class Party:
         to: PartyRef | None = None,
         correlation_id: str | None = None,
         request_id: str | None = None,
+        relayed_body: bytes | None = None,
     ) -> httpx.Request:
-        """An OCPI request with the version's Authorization, ids and routing headers."""
-        headers = {AUTHORIZATION: authorization_header(token, version, encoding)}
+        """An OCPI request with the version's Authorization, ids and routing headers.
+
+        ``relayed_body``: instead of ``body``, the bytes of a received request marked ``EXT_RELAYABLE``
+        (a hub passing it on): they are what writing their document again would give."""
+        # The headers as ASCII byte pairs in the order the dict of them used to give: Authorization,
+        # Content-Type, the ids, the routing pair; the fixed ones encoded once (``_authorization``, ``_routing``).
+        pairs = [_authorization(token, version, encoding)]
         content = None
-        if body is not None:
-            content = dumps(wire_data(body)).encode("utf-8")
-            headers["Content-Type"] = CONTENT_TYPE_JSON
+        relayable_body = False
+        if relayed_body is not None:
+            content, relayable_body = relayed_body, True
+            pairs.append(_CONTENT_TYPE)
+        elif body is not None:
+            text = wire_json(body)
+            content, relayable_body = text.encode("utf-8"), relayable(body, text)
+            pairs.append(_CONTENT_TYPE)
         if version is OCPIVersion.V2_2_1:
-            headers[X_REQUEST_ID] = request_id or self.ids.new()
-            headers[X_CORRELATION_ID] = correlation_id or self.ids.new()
+            pairs.append((_X_REQUEST_ID, (request_id or self.ids.new()).encode("ascii")))
+            pairs.append((_X_CORRELATION_ID, (correlation_id or self.ids.new()).encode("ascii")))
             if sender is not None and uses_routing_headers(module, version):
-                headers.update(RoutingHeaders(sender, to).to_headers())
+                pairs.extend(_routing(sender, to))
         # What ``self.client.build_request`` makes, without its merging machinery: the client's default
         # headers first, then these; the client's timeout extension; a parsed URL reused per address.
         # The module and version also label a request that is never answered.
         client = self.client
+        extensions: dict[str, Any] = {
+            "timeout": client.timeout.as_dict(),
+            EXT_MODULE: module,
+            EXT_VERSION: version.value,
+        }
+        if relayable_body:
+            extensions[EXT_RELAYABLE] = True
         return messages.request(
             method,
             _url(url) if params is None else _url(url, tuple(params.items())),
-            [*client.headers.raw, *((k.encode("ascii"), v.encode("ascii")) for k, v in headers.items())],
+            [*client.headers.raw, *pairs],
             content,
-            {"timeout": client.timeout.as_dict(), EXT_MODULE: module, EXT_VERSION: version.value},
+            extensions,
         )
 
     def send_raw(self, request: httpx.Request, *, latency_s: float = 0.0) -> httpx.Response | httpx.TransportError:
@@ -425,6 +448,24 @@ class Party:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name}>"
+
+
+_CONTENT_TYPE = (b"Content-Type", CONTENT_TYPE_JSON.encode("ascii"))
+_X_REQUEST_ID, _X_CORRELATION_ID = X_REQUEST_ID.encode("ascii"), X_CORRELATION_ID.encode("ascii")
+
+
+@lru_cache(maxsize=4096, typed=True)  # typed: a plain "raw" must not share the entry of TokenEncoding.RAW
+def _authorization(token: str, version: OCPIVersion, encoding: TokenEncoding | None) -> tuple[bytes, bytes]:
+    """The Authorization header as bytes, once per connection token (Base64 in 2.2.1)."""
+    return AUTHORIZATION.encode("ascii"), authorization_header(token, version, encoding).encode("ascii")
+
+
+@lru_cache(maxsize=4096)
+def _routing(sender: PartyRef, to: PartyRef | None) -> tuple[tuple[bytes, bytes], ...]:
+    """The OCPI-from-* / OCPI-to-* headers as bytes, once per pair of parties."""
+    return tuple(
+        (name.encode("ascii"), value.encode("ascii")) for name, value in RoutingHeaders(sender, to).to_headers().items()
+    )
 
 
 def _url(url: str, params: tuple[tuple[str, str], ...] | None = None) -> httpx.URL:

@@ -38,7 +38,7 @@ import httpx
 from sim import __version__
 from sim.bus import EventBus
 from sim.events import MessageExchanged
-from sim.ocpi.wirejson import dumps
+from sim.ocpi.wirejson import dumps, dumps_plain
 
 HAR_VERSION = "1.2"
 PAGE_ID = "run"
@@ -176,7 +176,7 @@ class HarWriter:
         stream.write(head[:-2] + ',"entries":[')
 
     def __call__(self, event: MessageExchanged) -> None:
-        self._stream.write(("," if self.count else "") + "\n" + dumps(har_entry(event)))
+        self._stream.write(("," if self.count else "") + "\n" + dumps_plain(har_entry(event)))
         self.count += 1
 
     def attach(self, bus: EventBus) -> None:

@@ -80,3 +80,74 @@ def test_loads_reads_as_json_loads_with_decimals(text: str | bytes) -> None:
 def test_loads_refuses_what_json_loads_refuses(text: str | bytes) -> None:
     with pytest.raises(ValueError):
         loads(text)
+
+
+# --- the direct builders (sim.ocpi.fastmessages) ------------------------------------------------------
+
+
+def test_this_httpx_is_built_directly() -> None:
+    from sim.ocpi import fastmessages
+
+    assert fastmessages.request_builder() is not None
+    assert fastmessages.response_builder() is not None
+    assert fastmessages._LAYOUT_KNOWN
+
+
+@pytest.mark.parametrize("method", ["GET", "post", "PUT", "PATCH", "DELETE"])
+@pytest.mark.parametrize("content", [None, b"", b'{"a":1}'])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        [(b"User-Agent", b"roamsim"), (b"Authorization", b"Token x")],
+        [(b"Host", b"other.test"), (b"X-A", b"1"), (b"x-a", b"2")],
+        [(b"Content-Length", b"7")],
+        [(b"Transfer-Encoding", b"chunked")],
+    ],
+)
+def test_a_request_is_what_httpx_builds(method: str, content: bytes | None, headers: list[tuple[bytes, bytes]]) -> None:
+    from sim.ocpi import fastmessages
+
+    url = httpx.URL("https://emsp.roamsim.test/ocpi/2.2.1/receiver/tokens/NL/ABC/T1?type=RFID")
+    built = messages.request(method, url, headers, content, {"roamsim.module": "tokens"})
+    expected = httpx.Request(method, url, headers=headers, content=content, extensions={"roamsim.module": "tokens"})
+    assert fastmessages._state(built) == fastmessages._state(expected)
+    assert (built.content, built.headers.raw, built.method) == (expected.content, expected.headers.raw, expected.method)
+    assert messages.header_dict(built.headers) == dict(expected.headers.items())
+
+
+def test_a_response_state_is_what_httpx_and_read_leave() -> None:
+    from sim.ocpi import fastmessages
+
+    request = httpx.Request("GET", "https://a.test/x")
+    headers = {"Content-Type": "application/json", "content-type": "text/plain", "X-Request-ID": "r"}
+    built = messages.response(200, b'{"a":1}', headers, request)
+    expected = httpx.Response(200, headers=[*headers.items(), ("Content-Length", "7")],
+                              stream=httpx.ByteStream(b'{"a":1}'), request=request)  # fmt: skip
+    expected.read()
+    assert built.headers.encoding == "ascii"  # what ``read`` worked out (and kept) for the expected one
+    state, wanted = fastmessages._state(built), fastmessages._state(expected)
+    wanted.pop("_decoder")  # the decoder ``read`` picks is never needed again: the body is kept as it is
+    assert state.keys() == wanted.keys()
+    assert {k: v for k, v in state.items() if k != "stream"} == {k: v for k, v in wanted.items() if k != "stream"}
+    assert messages.header_dict(built.headers) == dict(expected.headers.items())
+
+
+def test_a_non_ascii_response_header_is_refused_as_httpx_refuses_it() -> None:
+    with pytest.raises(UnicodeEncodeError):
+        messages.response(200, b"", {"X-Name": "Zoë"}, None)
+    with pytest.raises(UnicodeEncodeError):
+        httpx.Response(200, headers={"X-Name": "Zoë"})
+
+
+def test_a_kept_reading_is_dropped_when_the_headers_change() -> None:
+    response = messages.response(200, b"{}", {"Content-Type": "application/json", "X-A": "1"}, None)
+    first = messages.header_dict(response.headers)
+    first["x-a"] = "changed by the caller"
+    assert messages.header_dict(response.headers) == dict(response.headers.items())
+    response.headers["X-A"] = "2"
+    response.headers["X-B"] = "3"
+    assert messages.header_dict(response.headers) == dict(response.headers.items())
+    del response.headers["X-B"]
+    assert messages.header_dict(response.headers) == dict(response.headers.items())
+    response.headers.encoding = "latin-1"
+    assert messages.header_dict(response.headers) == dict(response.headers.items())
