@@ -29,8 +29,11 @@ TICK_MS = 33
 TICK_BUDGET_S = 0.025
 """Wall time one tick may spend simulating, leaving the rest of the frame for drawing."""
 FAST_TICK_BUDGET_S = 0.015
-"""At "as fast as possible" the timer fires whenever the event loop is idle, and each tick simulates
-this long: input and redraws get a turn at least every ~15 ms plus one SimPy step."""
+"""At "as fast as possible" each tick simulates this long: input and redraws get a turn at least
+every ~15 ms plus one SimPy step."""
+FAST_TICK_MS = 1
+"""The timer period at "as fast as possible".  Not 0: a zero timer is served again before other timers
+and input get their turn, which doubled the longest wait of the event loop."""
 SPEEDS: tuple[float | None, ...] = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0, None)
 """The speed choices offered: simulated seconds per real second; None is "as fast as possible"."""
 
@@ -168,7 +171,7 @@ class SimController(QObject):
     def set_speed(self, speed: float | None) -> None:
         """Simulated seconds per real second (1.0 = real time); None = as fast as possible."""
         self.speed = speed
-        self._timer.setInterval(0 if speed is None else TICK_MS)
+        self._timer.setInterval(FAST_TICK_MS if speed is None else TICK_MS)
         self.state_changed.emit()
 
     def step(self) -> bool:
