@@ -172,7 +172,7 @@ class RecordingTransport(httpx.BaseTransport):
             url=str(request.url),
             module=extensions.get(EXT_MODULE),
             ocpi_version=extensions.get(EXT_VERSION),
-            request_headers=tuple((k, v) for k, v in request_headers if k != "content-length"),
+            request_headers=tuple([pair for pair in request_headers if pair[0] != "content-length"]),
             request_body=request.content.decode("utf-8", "replace") if request.content else None,
             response_status=response.status_code if response is not None else 0,
             response_headers=tuple(header_dict(response.headers).items()) if response is not None else (),

@@ -59,7 +59,10 @@ def httpx_response(status_code: int, listed: Triples, content: bytes, request: h
 def _headers(listed: Triples) -> httpx.Headers:
     headers = httpx.Headers.__new__(httpx.Headers)
     headers._list = listed
-    headers._encoding = None  # worked out on first reading, as httpx does
+    # What the ``encoding`` property works out on first reading: "ascii" when every name and value
+    # decodes as ASCII (``isascii`` says exactly that, in C), else its own search, left to it.
+    ascii_only = all(key.isascii() and value.isascii() for key, _, value in listed)
+    headers._encoding = "ascii" if ascii_only else None
     return headers
 
 
@@ -98,6 +101,7 @@ def _state(message: httpx.Request | httpx.Response) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for name, value in vars(message).items():
         if isinstance(value, httpx.Headers):
+            value.encoding  # noqa: B018 - worked out now on both sides (httpx does it on first reading)
             value = (type(value), vars(value))
         elif isinstance(value, httpx.ByteStream):
             value = (type(value), b"".join(value))

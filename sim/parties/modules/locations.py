@@ -62,12 +62,21 @@ _OWNED_PATHS = tuple("/{country_code}/{party_id}" + path for path in _OBJECT_PAT
 
 def find_evse(location: Location, evse_uid: str) -> EVSE | None:
     """The EVSE with ``evse_uid`` (case-insensitive), if the Location has it."""
-    return next((e for e in location.evses or [] if case_fold(e.uid) == case_fold(evse_uid)), None)
+    # A plain loop with the wanted key folded once: a status change looks up its EVSE among dozens.
+    wanted = case_fold(evse_uid)
+    for evse in location.evses or ():
+        if case_fold(evse.uid) == wanted:
+            return evse
+    return None
 
 
 def find_connector(evse: EVSE, connector_id: str) -> Connector | None:
     """The Connector with ``connector_id`` (case-insensitive), if the EVSE has it."""
-    return next((c for c in evse.connectors if case_fold(c.id) == case_fold(connector_id)), None)
+    wanted = case_fold(connector_id)
+    for connector in evse.connectors:
+        if case_fold(connector.id) == wanted:
+            return connector
+    return None
 
 
 def with_evse(location: Location, evse: EVSE, *, last_updated: datetime | None = None) -> tuple[Location, bool]:
@@ -91,7 +100,8 @@ Item = TypeVar("Item")
 def _put(items: Iterable[Item], item: Item, ident: Callable[[Item], str]) -> tuple[list[Item], bool]:
     """``items`` with ``item`` in place of the one with its (case-insensitive) id, or appended; True if appended."""
     result = list(items)
-    index = next((i for i, old in enumerate(result) if case_fold(ident(old)) == case_fold(ident(item))), None)
+    wanted = case_fold(ident(item))
+    index = next((i for i, old in enumerate(result) if case_fold(ident(old)) == wanted), None)
     if index is None:
         result.append(item)
     else:
