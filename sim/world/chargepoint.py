@@ -49,7 +49,7 @@ from sim.ocpi.common import case_fold
 from sim.ocpi.headers import PartyRef
 from sim.ocpi.v221.cdrs import AuthMethod, CdrToken
 from sim.ocpi.v221.locations import EVSE, Connector, Location
-from sim.ocpi.v221.locations_enums import Status
+from sim.ocpi.v221.locations_enums import ConnectorType, Status
 from sim.parties.modules import tokens_client
 from sim.parties.modules.commands_charger import (
     Reservation,
@@ -58,7 +58,7 @@ from sim.parties.modules.commands_charger import (
     cpo_state,
     reservation_at,
 )
-from sim.parties.modules.locations import find_connector, find_evse
+from sim.parties.modules.locations import find_connector
 from sim.parties.modules.locations_client import set_evse_status
 from sim.parties.modules.sessions import cdr_token
 from sim.parties.platform import Platform
@@ -87,6 +87,13 @@ class ChargePoint:
         self.plug: Plug | None = None
         self._freed: list[simpy.Event] = []
         self._tail: simpy.Process | None = None
+        # The EVSE found in the Location object last looked at, and per set of plugs a car takes the
+        # first connector that fits it.  Never stale: Locations and EVSEs are never changed in place
+        # (every change stores new objects), and both are worked out again when the object differs.
+        self._seen_location: Location | None = None
+        self._seen_evse: EVSE | None = None
+        self._fitting: dict[frozenset[ConnectorType], Connector | None] = {}
+        self._fitting_evse: EVSE | None = None
 
     def __repr__(self) -> str:
         return f"<ChargePoint {'/'.join(self.key)} {self.status.value}>"
@@ -102,7 +109,11 @@ class ChargePoint:
     @property
     def evse(self) -> EVSE:
         """The CPO's EVSE object, as it is now."""
-        evse = find_evse(self.location, self.evse_uid)
+        location = self.location
+        if location is not self._seen_location:
+            self._seen_evse = self.world.evse_in(self.cpo.name, location, self.evse_uid)
+            self._seen_location = location
+        evse = self._seen_evse
         if evse is None:
             raise KeyError(f"{self.cpo.name} has no EVSE {self.evse_uid} at {self.key[1]} any more")
         return evse
@@ -125,7 +136,13 @@ class ChargePoint:
 
     def compatible_connector(self, ev: EVModel) -> Connector | None:
         """The first connector of the EVSE the car can use."""
-        return next((c for c in self.evse.connectors if c.standard in ev.connectors), None)
+        evse = self.evse
+        if evse is not self._fitting_evse:
+            self._fitting, self._fitting_evse = {}, evse
+        plugs = ev.connectors
+        if plugs not in self._fitting:
+            self._fitting[plugs] = next((c for c in evse.connectors if c.standard in plugs), None)
+        return self._fitting[plugs]
 
     def max_power_kw(self, connector: Connector) -> Decimal:
         """The most ``connector`` delivers, in kW."""

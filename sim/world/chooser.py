@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 import random
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -207,20 +208,83 @@ def rank(
     # it, so a location skipped here is one whose distance would have come out beyond the radius.
     band_deg = math.degrees((need.radius_km + 0.001) / EARTH_RADIUS_KM)
     for cpo, location in locations:
-        point = location_point(location)
+        site = _site(location)
+        point = site.point
         if abs(point.lat - here.lat) > band_deg:
             continue
         distance = distance_km(here, point)
         if distance <= need.radius_km and location.publish:
-            nearby.append((cpo, location, point, distance))
+            nearby.append((cpo, location, point, distance, site))
     found = _candidates(nearby, tariffs_of, ev, need, estimator, source, dc_only=need.need_dc)
     if not found and need.need_dc:
         found = _candidates(nearby, tariffs_of, ev, need, estimator, source, dc_only=False)
     return sorted(found, key=lambda c: (c.score, c.distance_km, c.cpo, c.location_id))
 
 
+_Option = tuple[str, bool, Decimal, tuple[str, ...], Connector]
+"""(EVSE uid, DC, power in kW for the car, tariff ids, connector): one way a car can charge at a site."""
+
+
+class _Site:
+    """What a search reads of one Location object, worked out once per object.
+
+    Never stale: a Location is never changed in place (every change — a PATCH, a PUT, a status push
+    — stores a new object: ``merge``, ``with_evse``, ``model_copy``), and ``_site`` keeps one
+    ``_Site`` per live object, dropped when that object dies.
+    """
+
+    __slots__ = ("_connectors", "_per_model", "point")
+
+    def __init__(self, location: Location) -> None:
+        self.point = location_point(location)
+        # (EVSE uid, connector, DC, connector power) of every connector of an AVAILABLE EVSE, in map order
+        self._connectors = [
+            (evse.uid, connector, is_dc(connector), connector_power_kw(connector))
+            for evse in location.evses or []
+            if evse.status is Status.AVAILABLE
+            for connector in evse.connectors
+        ]
+        self._per_model: dict[int, tuple[EVModel, list[_Option]]] = {}
+
+    def options(self, ev: EVModel) -> list[_Option]:
+        """The connectors ``ev`` takes here, in map order, without repeats: an option like one
+        before it here (same tariffs, current and power) scores the same, so it can never be better."""
+        known = self._per_model.get(id(ev))
+        if known is not None and known[0] is ev:  # the model itself is held: its id is not reused
+            return known[1]
+        options: list[_Option] = []
+        seen = set()
+        for evse_uid, connector, dc, connector_kw in self._connectors:
+            if not ev.compatible(connector):
+                continue
+            power = min(connector_kw, ev.max_dc_kw if dc else ev.max_ac_kw)
+            tariff_ids = tuple(connector.tariff_ids or ())
+            if (tariff_ids, dc, power) in seen:
+                continue
+            seen.add((tariff_ids, dc, power))
+            options.append((evse_uid, dc, power, tariff_ids, connector))
+        self._per_model[id(ev)] = (ev, options)
+        return options
+
+
+_sites: dict[int, tuple[weakref.ref[Location], _Site]] = {}
+"""``_Site`` per live Location object, by ``id``: an entry goes when its Location dies (weakref
+callback), before the id can be reused; the identity check on reading guards it once more."""
+
+
+def _site(location: Location) -> _Site:
+    """The ``_Site`` of ``location``, made on first sight of the object."""
+    key = id(location)
+    known = _sites.get(key)
+    if known is not None and known[0]() is location:
+        return known[1]
+    site = _Site(location)
+    _sites[key] = (weakref.ref(location, lambda _: _sites.pop(key, None)), site)
+    return site
+
+
 def _candidates(
-    nearby: list[tuple[str, Location, Point, float]],
+    nearby: list[tuple[str, Location, Point, float, _Site]],
     tariffs_of: TariffsOf,
     ev: EVModel,
     need: Need,
@@ -233,31 +297,27 @@ def _candidates(
     # Many EVSEs share a tariff and power: price each distinct option once per search.
     costs: dict[tuple[str, tuple[str, ...], bool, Decimal, str], tuple[Decimal | None, Decimal]] = {}
     wanted = _energy(ev, need)
-    for cpo, location, point, distance in nearby:
+    for cpo, location, point, distance, site in nearby:
+        options = site.options(ev)
+        if not options:
+            continue
         # (score, power, EVSE uid, dc, cost, unit price) of the best option so far
         best: tuple[Decimal, Decimal, str, bool, Decimal | None, Decimal] | None = None
         distance_cost = DISTANCE_COST_PER_KM * Decimal(str(round(distance, 3)))
-        seen = set()  # an option like one seen here before scores the same: it cannot be better
-        for evse in location.evses or []:
-            if evse.status is not Status.AVAILABLE:
+        time_zone = location.time_zone
+        for evse_uid, dc, power, tariff_ids, connector in options:
+            if dc_only and not dc:
                 continue
-            for connector in evse.connectors:
-                dc = is_dc(connector)
-                if not ev.compatible(connector) or (dc_only and not dc):
-                    continue
-                power = min(connector_power_kw(connector), ev.max_dc_kw if dc else ev.max_ac_kw)
-                key = (cpo, tuple(connector.tariff_ids or ()), dc, power, location.time_zone)
-                if key in seen:
-                    continue
-                seen.add(key)
-                if key not in costs:
-                    costs[key] = _estimate(
-                        tariffs_of(cpo, location.id, connector), ev, need, estimator, dc, power, location.time_zone
-                    )
-                cost, unit = costs[key]
-                score = unit * wanted + distance_cost
-                if best is None or (score, -power) < (best[0], -best[1]):
-                    best = (score, power, evse.uid, dc, cost, unit)
+            key = (cpo, tariff_ids, dc, power, time_zone)
+            priced = costs.get(key)
+            if priced is None:
+                priced = costs[key] = _estimate(
+                    tariffs_of(cpo, location.id, connector), ev, need, estimator, dc, power, time_zone
+                )
+            cost, unit = priced
+            score = unit * wanted + distance_cost
+            if best is None or (score, -power) < (best[0], -best[1]):
+                best = (score, power, evse_uid, dc, cost, unit)
         if best is not None:
             score, power, evse_uid, dc, cost, unit = best
             found.append(Candidate(cpo, location.id, point, distance, evse_uid, dc, power, cost, unit, score, source))

@@ -84,10 +84,21 @@ class EVModel:
         battery = float(self.battery_kwh)
         soc = float(soc_from)
         target = float(soc_to)
+        limit = float(limit_kw)
+        # Below the taper the car takes its peak: ``max_power_kw`` would return ``peak`` itself.  A
+        # middle whose float is below the taper's float is below the taper as a Decimal too (the
+        # text of a float rounds back to it, and rounding never reverses an order), so only the
+        # other steps go through the Decimal curve, exactly as before.
+        peak = self.max_dc_kw if dc else self.max_ac_kw
+        taper = float(self.dc_taper_soc if dc else self.ac_taper_soc)
+        flat_power = min(limit, float(peak))
         while soc < target - 1e-12:
             step = min(0.01, target - soc)
-            middle = Decimal(str(round(soc + step / 2, 6)))
-            power = min(float(limit_kw), float(self.max_power_kw(middle, dc)))
+            middle = round(soc + step / 2, 6)
+            if 0.0 <= middle < taper:
+                power = flat_power
+            else:
+                power = min(limit, float(self.max_power_kw(Decimal(str(middle)), dc)))
             seconds += battery * step / power * 3600.0
             soc += step
         return seconds

@@ -49,7 +49,7 @@ from sim.ocpi.common import case_fold
 from sim.ocpi.headers import PartyRef
 from sim.ocpi.v221.cdrs import AuthMethod
 from sim.ocpi.v221.commands import CommandResultType, StartSession, UnlockConnector
-from sim.ocpi.v221.locations import Location
+from sim.ocpi.v221.locations import EVSE, Location
 from sim.ocpi.v221.locations_enums import Status
 from sim.ocpi.v221.sessions import Session
 from sim.ocpi.v221.tokens import Token
@@ -100,6 +100,13 @@ class World:
         self.power_cap: PowerCap | None = None
         self._cpos: list[Platform] = []
         self._index: dict[tuple[str, str, str], ChargePoint] = {}
+        self._by_location: dict[tuple[str, str], list[ChargePoint]] | None = None
+        """``_index`` grouped by (CPO name, case-folded location id), in its order; None: not made
+        yet.  Made from ``_index`` and dropped whenever ``add_cpo`` changes it, so never stale."""
+        self._evse_indexes: dict[tuple[str, str], tuple[Location, dict[str, EVSE]]] = {}
+        """Per (CPO name, location id): the Location object last indexed and its EVSEs by case-folded
+        uid.  Never stale: a Location is never changed in place (every change stores a new object),
+        and the index is made again when the object differs."""
         self._started = False
 
     @classmethod
@@ -133,6 +140,7 @@ class World:
                 self.charge_points[point.key] = point
                 self._index[(cpo.name, case_fold(location.id), case_fold(evse.uid))] = point
                 made.append(point)
+        self._by_location = None
         state = cpo_state(cpo)
         state.behaviour = replace(
             state.behaviour,
@@ -148,8 +156,24 @@ class World:
 
     def at_location(self, cpo: str, location_id: str) -> list[ChargePoint]:
         """The charge points of one Location, in EVSE order."""
-        wanted = case_fold(location_id)
-        return [cp for key, cp in self._index.items() if key[0] == cpo and key[1] == wanted]
+        if self._by_location is None:
+            grouped: dict[tuple[str, str], list[ChargePoint]] = {}
+            for key, point in self._index.items():
+                grouped.setdefault((key[0], key[1]), []).append(point)
+            self._by_location = grouped
+        return list(self._by_location.get((cpo, case_fold(location_id)), ()))
+
+    def evse_in(self, cpo: str, location: Location, evse_uid: str) -> EVSE | None:
+        """``find_evse(location, evse_uid)`` for a Location of ``cpo``, through an index made once per
+        Location object: after every change at a site, each of its charge points looks up its EVSE."""
+        key = (cpo, location.id)
+        known = self._evse_indexes.get(key)
+        if known is None or known[0] is not location:
+            index: dict[str, EVSE] = {}
+            for evse in location.evses or ():
+                index.setdefault(case_fold(evse.uid), evse)  # the first of equal uids, as find_evse finds it
+            known = self._evse_indexes[key] = (location, index)
+        return known[1].get(case_fold(evse_uid))
 
     def all_locations(self) -> list[tuple[str, Location]]:
         """Every CPO's own Locations as they are now: (CPO name, Location)."""

@@ -11,15 +11,17 @@ from typing import Any
 
 from sim.events import AuthorizationDecided, CDRIssued, ChargeEnded, ChargeStarted, EVSEStatusChanged
 from sim.ocpi.v221.cdrs import AuthMethod
-from sim.ocpi.v221.locations_enums import Status
+from sim.ocpi.v221.locations_enums import ConnectorType, Status
 from sim.ocpi.v221.sessions import SessionStatus
 from sim.parties.modules import commands_client
 from sim.parties.modules.commands_client import CommandOutcome
+from sim.parties.modules.locations import find_evse
+from sim.parties.modules.locations_client import add_location
 from sim.parties.modules.tokens_client import add_token, push_tokens
 from sim.scenario.schema import ChargerBehaviour, Reliability, Scenario
 from sim.world.chargepoint import ChargePoint, EVSEState, StartOutcome
 from sim.world.world import World
-from tests.world.worldkit import CPA, Car, Net, network, token
+from tests.world.worldkit import CPA, Car, Net, location, network, token
 
 
 def statuses(net: Net, evse_uid: str) -> list[tuple[int, str]]:
@@ -349,6 +351,38 @@ def test_the_world_holds_one_charge_point_per_evse_in_order() -> None:
     assert net.point("DC1").max_power_kw(net.point("DC1").evse.connectors[0]) == Decimal(50)
     compact = net.car().ev.model
     assert net.point("AC1").compatible_connector(compact) is not None
+
+
+def test_charge_points_read_their_evse_from_the_cpos_location_as_it_is_now() -> None:
+    net = network()
+    data = net.cpo.cpo_data
+    before = data.locations.get(CPA, "LOC1")
+    assert before is not None
+    ac, dc = before.evses or []
+    compact = net.car().ev.model
+    assert net.point("AC1").evse is ac and net.point("AC1").compatible_connector(compact) is ac.connectors[0]
+    assert net.world.evse_in("NL-CPA", before, "ac1") is find_evse(before, "ac1") is ac
+    assert net.world.evse_in("NL-CPA", before, "nope") is None
+    # A change stores a new Location: here AC1 gets a plug the car does not take, and a twin "ac1"
+    # comes after it (case-insensitive ids: the first one counts, as find_evse says).
+    chademo = ac.connectors[0].model_copy(update={"standard": ConnectorType.CHADEMO})
+    after = before.model_copy(
+        update={"evses": [ac.model_copy(update={"connectors": [chademo]}), dc, dc.model_copy(update={"uid": "ac1"})]}
+    )
+    data.locations.put(CPA, "LOC1", after)
+    assert net.point("AC1").evse is (after.evses or [])[0] is find_evse(after, "AC1")
+    assert net.point("AC1").compatible_connector(compact) is None
+    assert net.point("DC1").compatible_connector(compact) is dc.connectors[0]
+
+
+def test_at_location_sees_every_cpo_added() -> None:
+    net = network()
+    assert [cp.evse_uid for cp in net.world.at_location("NL-CPA", "LOC1")] == ["AC1", "DC1"]
+    other = net.roaming.cpo("NL-CPB")
+    add_location(other, location().model_copy(update={"party_id": "CPB"}))
+    net.world.add_cpo(other)
+    assert [cp.evse_uid for cp in net.world.at_location("NL-CPB", "loc1")] == ["AC1", "DC1"]
+    assert [cp.key[0] for cp in net.world.at_location("NL-CPA", "LOC1")] == ["NL-CPA", "NL-CPA"]
 
 
 def test_build_reads_each_cpos_settings_from_the_scenario() -> None:

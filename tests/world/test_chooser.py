@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import random
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -11,6 +13,7 @@ import pytest
 
 from sim.ocpi.headers import PartyRef
 from sim.ocpi.v221.locations import Connector, Location
+from sim.ocpi.v221.locations_enums import ConnectorType, Status
 from sim.ocpi.v221.tariffs import Tariff
 from sim.parties.roles import EMSPData
 from sim.world import chooser
@@ -226,3 +229,29 @@ def test_the_search_widens_once_when_nothing_is_in_reach() -> None:
     assert (
         search(data, list, COMPACT, need(radius_km=3.0), PriceEstimator(), other_maps=0.0, rng=random.Random(0)) == []
     )
+
+
+def test_a_changed_location_is_seen_by_the_next_search() -> None:
+    # What a search works out per Location object is kept while the object lives; a change (here
+    # the EVSE taken) stores a new object, which the next search reads afresh.
+    free = location("NL-CPA", "L1", east(1), [("AVAILABLE", AC22, "T1"), ("AVAILABLE", AC22, "T1")])
+    data = emsp_copy([free], [tariff("NL-CPA", "T1", "0.30")])
+    first = rank(chooser.emsp_locations(data), emsp_tariffs(data), COMPACT, need(), PriceEstimator())
+    assert [c.evse_uid for c in first] == ["L1-E1"]  # the first of equal options
+    evses = free.evses or []
+    taken = free.model_copy(update={"evses": [evses[0].model_copy(update={"status": Status.CHARGING}), evses[1]]})
+    data.locations.put(PartyRef("NL", "CPA"), "L1", taken)
+    again = rank(chooser.emsp_locations(data), emsp_tariffs(data), COMPACT, need(), PriceEstimator())
+    assert [c.evse_uid for c in again] == ["L1-E2"]
+    chademo_car = replace(COMPACT, connectors=frozenset({ConnectorType.CHADEMO}))
+    assert rank(chooser.emsp_locations(data), emsp_tariffs(data), chademo_car, need(), PriceEstimator()) == []
+
+
+def test_what_a_search_keeps_of_a_location_goes_with_it() -> None:
+    alive = location("NL-CPA", "L1", east(1), [("AVAILABLE", AC22, "T1")])
+    rank([("NL-CPA", alive)], emsp_tariffs(emsp_copy([], [])), COMPACT, need(), PriceEstimator())
+    key = id(alive)
+    assert key in chooser._sites
+    del alive
+    gc.collect()
+    assert key not in chooser._sites

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import random
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 
 from sim.ocpi.v221.locations import Connector
 from sim.ocpi.v221.locations_enums import ConnectorType
-from sim.world.ev import EV_PRESETS, EVState, ev_model
+from sim.world.ev import EV_PRESETS, EVModel, EVState, ev_model
 
 D = Decimal
 
@@ -100,3 +102,28 @@ def test_energy_to_a_target() -> None:
     car = EVState(EV_PRESETS["van"], D("0.2"))
     assert car.kwh_to(D("0.8")) == D("45.0")
     assert car.kwh_to(D("0.1")) == D(0)
+
+
+def _reference_charge_seconds(model: EVModel, soc_from: Decimal, soc_to: Decimal, limit_kw: Decimal, dc: bool) -> float:
+    """The estimate as first written: every step's power through the Decimal curve."""
+    seconds, battery, soc, target = 0.0, float(model.battery_kwh), float(soc_from), float(soc_to)
+    while soc < target - 1e-12:
+        step = min(0.01, target - soc)
+        middle = Decimal(str(round(soc + step / 2, 6)))
+        seconds += battery * step / min(float(limit_kw), float(model.max_power_kw(middle, dc))) * 3600.0
+        soc += step
+    return seconds
+
+
+def test_charge_time_takes_the_flat_part_of_the_curve_as_the_decimal_curve_would() -> None:
+    rng = random.Random(7)
+    odd_tapers = replace(EV_PRESETS["van"], dc_taper_soc=D("0.333333333333333333333"), ac_taper_soc=D("0"))
+    for model in [*EV_PRESETS.values(), odd_tapers]:
+        for _ in range(300):
+            soc_from = D(str(round(rng.random(), rng.choice([2, 3, 6]))))
+            soc_to = D(1) if rng.random() < 0.3 else D(str(round(rng.random(), rng.choice([2, 3, 6]))))
+            if soc_to <= soc_from:
+                continue
+            limit, dc = D(rng.choice(["3.7", "11", "22.08", "50", "150", "300"])), rng.random() < 0.5
+            expected = _reference_charge_seconds(model, soc_from, soc_to, limit, dc)
+            assert model._charge_seconds(soc_from, soc_to, limit, dc) == expected  # bit for bit

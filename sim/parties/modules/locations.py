@@ -101,12 +101,12 @@ def _put(items: Iterable[Item], item: Item, ident: Callable[[Item], str]) -> tup
     """``items`` with ``item`` in place of the one with its (case-insensitive) id, or appended; True if appended."""
     result = list(items)
     wanted = case_fold(ident(item))
-    index = next((i for i, old in enumerate(result) if case_fold(ident(old)) == wanted), None)
-    if index is None:
-        result.append(item)
-    else:
-        result[index] = item
-    return result, index is None
+    for index, old in enumerate(result):  # a plain loop: status pushes put EVSEs among dozens
+        if case_fold(ident(old)) == wanted:
+            result[index] = item
+            return result, False
+    result.append(item)
+    return result, True
 
 
 def _updated(parent: M, update: dict[str, Any], last_updated: datetime | None) -> M:
