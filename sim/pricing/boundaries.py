@@ -64,15 +64,17 @@ def period_starts(
     all_tariffs: bool = False,
     since: datetime | None = None,
     meter: Meter | None = None,
+    rules: TariffRules | None = None,
 ) -> list[datetime]:
     """The sorted period starts of ``timeline``: its start, then every boundary inside it.
 
     ``extra`` instants are boundaries too; ``all_tariffs`` takes thresholds from every tariff of the
     timeline, not only those in effect (see the module docstring); ``since``: only the starts from
     that instant on (the list's tail, found without looking at the segments before it); ``meter``:
-    the timeline's ``Meter`` if the caller has one.
+    the timeline's ``Meter`` if the caller has one; ``rules``: with ``all_tariffs``, the
+    ``TariffRules`` of the timeline's tariffs and zone if the caller keeps them.
     """
-    return _Boundaries(timeline, all_tariffs=all_tariffs, meter=meter).starts(extra, since)
+    return _Boundaries(timeline, all_tariffs=all_tariffs, meter=meter, rules=rules).starts(extra, since)
 
 
 @dataclass(frozen=True)
@@ -86,18 +88,53 @@ class _Thresholds:
     walls: tuple[time, ...]
 
 
+class TariffRules:
+    """What the boundaries take from some tariffs in one time zone: their thresholds, and the calendar
+    boundaries of each local day (worked out once per day).
+
+    A running session keeps the rules of its tariffs for all its builds (``all_tariffs``): they depend
+    only on the tariffs and the zone, which never change during a session.
+    """
+
+    def __init__(self, tariffs: Sequence[PricingTariff], zone: ZoneInfo) -> None:
+        self.thresholds = _thresholds(tariffs)
+        self.zone = zone
+        self._days: dict[date, frozenset[datetime]] = {}
+
+    def calendar_changes(self, day: date) -> frozenset[datetime]:
+        """The instants of local ``day`` where the calendar restrictions hold differently just before
+        and at the instant."""
+        changes = self._days.get(day)
+        if changes is None:
+            thresholds = self.thresholds
+            changes = self._days[day] = _calendar_changes(self.zone, day, thresholds.walls, thresholds.calendar)
+        return changes
+
+
 class _Boundaries:
-    def __init__(self, timeline: Timeline, *, all_tariffs: bool = False, meter: Meter | None = None) -> None:
+    def __init__(
+        self,
+        timeline: Timeline,
+        *,
+        all_tariffs: bool = False,
+        meter: Meter | None = None,
+        rules: TariffRules | None = None,
+    ) -> None:
         self.timeline = timeline
         self.zone = timeline.zone
         self.start, self.end = timeline.start, timeline.end
         self.tariff_edges = self._tariff_boundaries()
-        used: list[PricingTariff] = list(timeline.tariffs) if all_tariffs else []
-        for moment in [self.start, *self.tariff_edges]:
-            tariff = timeline.tariff_at(moment)
-            if tariff is not None and tariff not in used:
-                used.append(tariff)
-        self.thresholds = _thresholds(used)
+        if rules is None or not all_tariffs:
+            used: list[PricingTariff] = list(timeline.tariffs) if all_tariffs else []
+            for moment in [self.start, *self.tariff_edges]:
+                tariff = timeline.tariff_at(moment)
+                if tariff is not None and tariff not in used:
+                    used.append(tariff)
+            rules = TariffRules(used, self.zone)
+        # With ``all_tariffs`` the tariffs used are exactly ``timeline.tariffs`` (the tariff in effect
+        # is always one of them), so the given rules of those are what the lines above would make.
+        self.rules = rules
+        self.thresholds = rules.thresholds
         self.meter = meter or Meter(timeline.segments)
 
     def starts(self, extra: Iterable[datetime] = (), since: datetime | None = None) -> list[datetime]:
@@ -143,7 +180,7 @@ class _Boundaries:
         changes: set[datetime] = set()
         day = first
         while day <= last:
-            changes |= _calendar_changes(self.zone, day, self.thresholds.walls, self.thresholds.calendar)
+            changes |= self.rules.calendar_changes(day)
             day += timedelta(days=1)
         return {u for u in changes if self.start < u < self.end}
 
@@ -267,4 +304,4 @@ def _epoch_seconds(moment: datetime) -> int:
     return micros(moment - _EPOCH) // MICROS
 
 
-__all__ = ["period_starts"]
+__all__ = ["TariffRules", "period_starts"]

@@ -37,10 +37,12 @@ Rules (SPEC-DIGEST §9; choices on the spec's open points are marked *reading*):
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -141,7 +143,8 @@ class SessionPricer:
     session's updates): when the periods priced last time come back at the front — the same objects,
     in time order, with the same reservation reading — they keep the cost lines they got (rules 2 and
     3 look only at a period and those before it); anything else is priced from scratch.  Steps,
-    totals and limits (rules 4 and 5) are always worked out again over all lines.
+    totals and limits (rules 4 and 5) are worked out again on every call, from sums kept as the lines
+    were added, in the order a sum over all lines adds them (so the Decimals are the same).
     """
 
     def __init__(
@@ -175,7 +178,21 @@ class SessionPricer:
         """``_costed`` of each of ``_lines`` as it is (a step-rounded line is costed afresh each time)."""
         self._billed_flat: set[tuple[str, int, int]] = set()
         self._used: list[PricingTariff] = []
+        # Running sums over the periods and lines so far, each added in time or line order.
         self._energy_before = ZERO
+        self._parking = ZERO
+        self._timed = ZERO
+        """TIME + PARKING_TIME of each period, summed."""
+        self._streams: dict[str, tuple[int, Decimal]] = {}
+        """Dimension → the index of its last paid line and the volumes of its paid lines, summed (rule 4)."""
+        self._sums: dict[Category, tuple[Decimal, Decimal]] = {}
+        """Category (in order of first appearance) → the costs excl. and incl. VAT of its ``_costed`` lines."""
+        self._sum_before: list[tuple[Decimal, Decimal]] = []
+        """For each line: ``_sums`` of its category over the lines before it."""
+        self._of_category: dict[Category, list[int]] = {}
+        """Category → the indexes of its lines."""
+        self._last_tariff_id: str | None = None
+        """The ``tariff_id`` of the last line that has one (whose tariff's price limits apply)."""
 
     def price(
         self,
@@ -187,11 +204,13 @@ class SessionPricer:
         """Price the session with these periods (see the module docstring for every rule)."""
         session_end = session_end.astimezone(UTC) if session_end is not None else None
         periods = [p if p.start.tzinfo is UTC else replace(p, start=p.start.astimezone(UTC)) for p in periods]
-        ordered = sorted(enumerate(periods), key=lambda pair: (pair[1].start, pair[0]))
+        # Time order, equal starts in the given order (a stable sort): the given order itself when the
+        # starts never decrease, as in a running session.
+        in_order = all(a.start <= b.start for a, b in pairwise(periods))
+        ordered = periods if in_order else sorted(periods, key=lambda period: period.start)
         expired = reservation_expired
         if expired is None:
             expired = any(p.is_reservation for p in periods) and not any(not p.is_reservation for p in periods)
-        in_order = all(index == position for position, (index, _) in enumerate(ordered))
         kept = len(self._priced)
         same_front = kept <= len(periods) and all(a is b for a, b in zip(periods, self._priced, strict=False))
         if not (in_order and expired == self._expired and same_front):
@@ -199,11 +218,11 @@ class SessionPricer:
             kept = 0
         try:
             for position in range(kept, len(ordered)):
-                self._add(position, ordered[position][1], expired)
+                self._add(position, ordered[position], expired)
         except PricingInputError:
             self._forget()
             raise
-        result = self._result(ordered, session_end)
+        result = self._result(session_end)
         if in_order:
             self._expired = expired
         else:  # nothing to build on next time
@@ -233,31 +252,87 @@ class SessionPricer:
             if volume <= 0 or (dimension == "RESERVATION_TIME") != state.reservation:
                 continue
             choice = _choose(tariff, component_kind, state)
-            self._lines.append(_line(position, dimension, volume, choice, category))
+            self._append(_line(position, dimension, volume, choice, category))
         flat = _choose(tariff, Dimension.FLAT, state)
         if flat is not None:
             key = (flat.tariff.id, flat.element.index, flat.element.components.index(flat.component))
             if key not in self._billed_flat:
                 self._billed_flat.add(key)
-                self._lines.append(_line(position, "FLAT", Decimal(1), flat, _flat_category(flat.element)))
+                self._append(_line(position, "FLAT", Decimal(1), flat, _flat_category(flat.element)))
         self._energy_before += period.energy
+        self._parking += period.parking
+        self._timed += period.time + period.parking
         self._priced.append(period)
 
-    def _result(self, ordered: list[tuple[int, PeriodInput]], session_end: datetime | None) -> PricingResult:
+    def _append(self, line: CostLine) -> None:
+        """Keep a new line, its cost, and the sums of its step stream (rule 4) and its category."""
+        index = len(self._lines)
+        costed = _costed(line, self.version)
+        self._lines.append(line)
+        self._costed.append(costed)
+        if line.paid and line.dimension in _STREAM_UNITS:
+            before = self._streams.get(line.dimension)
+            self._streams[line.dimension] = (index, (before[1] if before else ZERO) + line.volume)
+        category = line.category
+        excl, incl = self._sums.get(category, (ZERO, ZERO))
+        self._sum_before.append((excl, incl))
+        self._sums[category] = (excl + costed.cost.excl, incl + costed.cost.incl)
+        self._of_category.setdefault(category, []).append(index)
+        if line.tariff_id is not None:
+            self._last_tariff_id = line.tariff_id
+
+    def _result(self, session_end: datetime | None) -> PricingResult:
         """Steps, money and totals over all lines (rules 4 and 5)."""
-        lines = _apply_steps(self._lines)
-        for line in self._lines[len(self._costed) :]:
-            self._costed.append(_costed(line, self.version))
-        lines = [
-            self._costed[i] if line is self._lines[i] else _costed(line, self.version) for i, line in enumerate(lines)
-        ]
+        lines = list(self._costed)
+        sums = dict(self._sums)
+        # Each stream's rounding changes one line of one category (each stream is a dimension of its
+        # own category): that category's sum is added up again from the line on.
+        for index, line in _apply_steps(self._lines, self._streams):
+            lines[index] = costed = _costed(line, self.version)
+            excl, incl = self._sum_before[index]
+            excl, incl = excl + costed.cost.excl, incl + costed.cost.incl
+            same = self._of_category[costed.category]
+            for later in same[bisect_right(same, index) :]:
+                cost = self._costed[later].cost
+                excl, incl = excl + cost.excl, incl + cost.incl
+            sums[costed.category] = (excl, incl)
         used = list(self._used)
-        totals = _totals(lines, ordered, used, self.session_start, session_end, self.version)
+        totals = self._totals(sums, used, session_end)
         currency = used[0].currency if used else self.tariffs[0].currency
         notes = []
         if len({t.currency for t in used}) > 1:
             notes.append("periods are priced in tariffs of different currencies")
         return PricingResult(currency=currency, lines=lines, totals=totals, notes=notes)
+
+    def _totals(
+        self, sums: dict[Category, tuple[Decimal, Decimal]], used: list[PricingTariff], session_end: datetime | None
+    ) -> Totals:
+        """The totals from the category sums of the lines (rule 5) and the periods' volumes."""
+        by_category = {category: Money(excl, incl) for category, (excl, incl) in sums.items()}
+        before = Money(sum((excl for excl, _ in sums.values()), ZERO), sum((incl for _, incl in sums.values()), ZERO))
+        cost = before
+        version = self.version
+        if version is OCPIVersion.V2_2_1 and used:
+            limits = _limits_tariff(self._last_tariff_id, used)
+            cost = Money(
+                _clamp(before.excl, limits.min_price.excl_vat if limits.min_price else None,
+                       limits.max_price.excl_vat if limits.max_price else None),
+                _clamp(before.incl, limits.min_price.incl_vat if limits.min_price else None,
+                       limits.max_price.incl_vat if limits.max_price else None),
+            )  # fmt: skip
+        if session_end is not None:
+            time = Decimal(str((session_end - self.session_start).total_seconds())) / SECONDS_PER_HOUR
+        else:
+            time = self._timed
+        return Totals(
+            cost=cost,
+            cost_before_limits=before,
+            energy=self._energy_before,
+            time=time,
+            parking_time=self._parking,
+            by_category=by_category,
+            has_vat=version is OCPIVersion.V2_2_1 and any(t.has_vat_information for t in used),
+        )
 
 
 def _tariff_for(tariffs: Sequence[PricingTariff], period: PeriodInput) -> PricingTariff:
@@ -286,13 +361,15 @@ def default_tariff(tariffs: Sequence[PricingTariff], moment: datetime) -> Pricin
 
 
 def _choose(tariff: PricingTariff, dimension: Dimension, state: PeriodState) -> _Choice | None:
-    elements: Sequence[Element] = tariff.elements
+    # The elements with a component of the dimension, in order, each with its first one of it.
+    candidates: Sequence[tuple[Element, Component]] = tariff.pricing[dimension]
     if dimension is Dimension.TIME and state.reservation and state.reservation_expired:
         # 2.2.1: when both reservation kinds carry TIME, the RESERVATION_EXPIRES one is used.
-        elements = sorted(elements, key=lambda e: e.restrictions.reservation is not ReservationKind.RESERVATION_EXPIRES)
-    for element in elements:
-        component = next((c for c in element.components if c.dimension is dimension), None)
-        if component is not None and restrictions_hold(element.restrictions, state):
+        candidates = sorted(
+            candidates, key=lambda pair: pair[0].restrictions.reservation is not ReservationKind.RESERVATION_EXPIRES
+        )
+    for element, component in candidates:
+        if restrictions_hold(element.restrictions, state):
             return _Choice(tariff, element, component)
     return None
 
@@ -320,34 +397,66 @@ def _line(period: int, dimension: str, volume: Decimal, choice: _Choice | None, 
     )
 
 
-def _apply_steps(lines: list[CostLine]) -> list[CostLine]:
-    """Round each stream's paid total up once, with its last paid step, onto its last paid line."""
-    lines = list(lines)
-    paid = [i for i, line in enumerate(lines) if line.paid]
-    energy = [i for i in paid if lines[i].dimension == "ENERGY"]
-    timed = [i for i in paid if lines[i].dimension in ("TIME", "PARKING_TIME")]
-    reserved = [i for i in paid if lines[i].dimension == "RESERVATION_TIME"]
-    if energy:
-        _round_stream(lines, energy, unit=Decimal(1000))  # step in Wh, volume in kWh
-    if timed:
-        final = lines[timed[-1]].dimension  # only the stream the session's paid time ends with
-        _round_stream(lines, [i for i in timed if lines[i].dimension == final], unit=SECONDS_PER_HOUR)
-    if reserved:
-        _round_stream(lines, reserved, unit=SECONDS_PER_HOUR)
-    return lines
+_STREAM_UNITS = {"ENERGY": Decimal(1000), "TIME": SECONDS_PER_HOUR, "PARKING_TIME": SECONDS_PER_HOUR,
+                 "RESERVATION_TIME": SECONDS_PER_HOUR}  # fmt: skip
+"""The dimensions rule 4 rounds, with their base units per volume unit (Wh per kWh, s per h)."""
 
 
-def _round_stream(lines: list[CostLine], indexes: list[int], *, unit: Decimal) -> None:
-    last = lines[indexes[-1]]
+def _apply_steps(lines: list[CostLine], streams: Mapping[str, tuple[int, Decimal]]) -> list[tuple[int, CostLine]]:
+    """Round each stream's paid total up once, with its last paid step, onto its last paid line: the
+    lines that change, with their indexes.  ``streams``: per dimension, the index of its last paid
+    line and its paid volumes summed in line order.  TIME and PARKING_TIME form one stream, of which
+    only the dimension the session's paid time ends with is rounded."""
+    time, parking = streams.get("TIME"), streams.get("PARKING_TIME")
+    final = time if parking is None or (time is not None and time[0] > parking[0]) else parking
+    rounded: list[tuple[int, CostLine]] = []
+    for stream, unit in (
+        (streams.get("ENERGY"), _STREAM_UNITS["ENERGY"]),  # step in Wh, volume in kWh
+        (final, SECONDS_PER_HOUR),
+        (streams.get("RESERVATION_TIME"), SECONDS_PER_HOUR),
+    ):
+        if stream is not None:
+            line = _round_stream(lines[stream[0]], stream[1], unit=unit)
+            if line is not None:
+                rounded.append((stream[0], line))
+    return rounded
+
+
+def _round_stream(last: CostLine, volume: Decimal, *, unit: Decimal) -> CostLine | None:
+    """The stream's last paid line billed for the stream's paid ``volume`` rounded up (None: no change)."""
     step = last.component.step_size if last.component else 0
     if step <= 0:
-        return
-    total = sum((lines[i].volume for i in indexes), ZERO) * unit
+        return None
+    total = volume * unit
     rounded = Decimal(math.ceil(total / step) * step)
     if rounded > total:
         # Kept in base units (Wh, s) so that, e.g., 1200 s at €3/h costs exactly 1.00.
         billed_units = last.volume * unit + (rounded - total)
-        lines[indexes[-1]] = replace(last, billed=billed_units / unit, billed_units=(billed_units, unit))
+        return _changed(last, billed=billed_units / unit, billed_units=(billed_units, unit))
+    return None
+
+
+def _changed(
+    line: CostLine,
+    *,
+    billed: Decimal | None = None,
+    billed_units: tuple[Decimal, Decimal] | None = None,
+    cost: Money | None = None,
+) -> CostLine:
+    """``dataclasses.replace`` of these fields, without its field-by-field introspection (it runs for
+    every line on every price call)."""
+    return CostLine(
+        period=line.period,
+        dimension=line.dimension,
+        volume=line.volume,
+        billed=line.billed if billed is None else billed,
+        tariff_id=line.tariff_id,
+        element=line.element,
+        component=line.component,
+        category=line.category,
+        cost=line.cost if cost is None else cost,
+        billed_units=line.billed_units if billed_units is None else billed_units,
+    )
 
 
 def _costed(line: CostLine, version: OCPIVersion) -> CostLine:
@@ -363,54 +472,13 @@ def _costed(line: CostLine, version: OCPIVersion) -> CostLine:
         excl = line.billed * component.price
     vat = component.vat if version is OCPIVersion.V2_2_1 else None
     incl = excl if vat is None else excl * (1 + vat / HUNDRED)
-    return replace(line, cost=Money(excl, incl))
+    return _changed(line, cost=Money(excl, incl))
 
 
-def _totals(
-    lines: list[CostLine],
-    ordered: list[tuple[int, PeriodInput]],
-    used: list[PricingTariff],
-    session_start: datetime,
-    session_end: datetime | None,
-    version: OCPIVersion,
-) -> Totals:
-    # Money sums of Decimals, added in the same order as summing Money objects would (without them).
-    excl: dict[Category, Decimal] = {}
-    incl: dict[Category, Decimal] = {}
-    for line in lines:
-        excl[line.category] = excl.get(line.category, ZERO) + line.cost.excl
-        incl[line.category] = incl.get(line.category, ZERO) + line.cost.incl
-    by_category = {category: Money(excl[category], incl[category]) for category in excl}
-    before = Money(sum(excl.values(), ZERO), sum(incl.values(), ZERO))
-    cost = before
-    if version is OCPIVersion.V2_2_1 and used:
-        limits = _limits_tariff(lines, used)
-        cost = Money(
-            _clamp(before.excl, limits.min_price.excl_vat if limits.min_price else None,
-                   limits.max_price.excl_vat if limits.max_price else None),
-            _clamp(before.incl, limits.min_price.incl_vat if limits.min_price else None,
-                   limits.max_price.incl_vat if limits.max_price else None),
-        )  # fmt: skip
-    periods = [p for _, p in ordered]
-    if session_end is not None:
-        time = Decimal(str((session_end - session_start).total_seconds())) / SECONDS_PER_HOUR
-    else:
-        time = sum((p.time + p.parking for p in periods), ZERO)
-    return Totals(
-        cost=cost,
-        cost_before_limits=before,
-        energy=sum((p.energy for p in periods), ZERO),
-        time=time,
-        parking_time=sum((p.parking for p in periods), ZERO),
-        by_category=by_category,
-        has_vat=version is OCPIVersion.V2_2_1 and any(t.has_vat_information for t in used),
-    )
-
-
-def _limits_tariff(lines: list[CostLine], used: list[PricingTariff]) -> PricingTariff:
-    priced = [line.tariff_id for line in lines if line.tariff_id is not None]
-    if priced:
-        return next((t for t in used if t.id == priced[-1]), used[-1])
+def _limits_tariff(last_tariff_id: str | None, used: list[PricingTariff]) -> PricingTariff:
+    """The tariff of the last priced line (rule 5), given its id."""
+    if last_tariff_id is not None:
+        return next((t for t in used if t.id == last_tariff_id), used[-1])
     return used[-1]
 
 

@@ -30,17 +30,35 @@ _MICROS_PER_TIME_QUANTUM = 360_000
 
 
 class Meter:
-    """The exact cumulative energy (kW·s) of contiguous segments, read like a Wh register."""
+    """The exact cumulative energy (kW·s) of contiguous segments, read like a Wh register.
 
-    def __init__(self, segments: Sequence[Segment]) -> None:
-        self.segments = tuple(segments)
-        # exact cumulative energy (kW·s) at each segment start
+    A running session's meter grows with its timeline (``append``, ``plus``): the readings of the
+    segments already in it never change.
+    """
+
+    def __init__(self, segments: Sequence[Segment] = ()) -> None:
+        self.segments: list[Segment] = []
         self.kws_at_start: list[Decimal] = []
-        total = ZERO
-        for segment in self.segments:
-            self.kws_at_start.append(total)
-            total += segment.power_kw * seconds(segment.end - segment.start)
-        self._ends = [segment.end for segment in self.segments]
+        """Exact cumulative energy (kW·s) at each segment start."""
+        self._ends: list[datetime] = []
+        self._total = ZERO
+        for segment in segments:
+            self.append(segment)
+
+    def append(self, segment: Segment) -> None:
+        """Add the segment that follows the last one."""
+        self.segments.append(segment)
+        self.kws_at_start.append(self._total)
+        self._ends.append(segment.end)
+        self._total += segment.power_kw * seconds(segment.end - segment.start)
+
+    def plus(self, segment: Segment) -> Meter:
+        """A new meter of these segments and ``segment`` after them (this one is left as it is)."""
+        meter = Meter()
+        meter.segments, meter.kws_at_start, meter._ends = list(self.segments), list(self.kws_at_start), list(self._ends)
+        meter._total = self._total
+        meter.append(segment)
+        return meter
 
     def wh(self, moment: datetime) -> int:
         """Whole Wh of the cumulative energy at ``moment`` (floored, like a meter register)."""

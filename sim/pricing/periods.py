@@ -38,13 +38,15 @@ when every segment of the period knows its current; PARKING → ``PARKING_TIME``
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from sim.ocpi.v221.cdrs import CdrDimension, CdrDimensionType, ChargingPeriod
-from sim.pricing.boundaries import period_starts
+from sim.pricing.boundaries import TariffRules, period_starts
 from sim.pricing.engine import PeriodInput
 from sim.pricing.metering import ENERGY_QUANTUM, Meter, hours, observed
+from sim.pricing.tariff import PricingTariff
 from sim.pricing.timeline import Phase, Segment, Timeline
 
 
@@ -67,9 +69,64 @@ def build_periods(
     return _Builder(timeline, meter).periods(edges)
 
 
+class SessionPeriods:
+    """``build_periods`` with ``all_tariffs`` for a running session, whose timeline only grows at its
+    end and whose periods are built again at every update.
+
+    The segments before the last can no longer change (``close`` hands each over once), so their
+    meter readings are kept (``Meter`` grows with them), and so are the tariffs' thresholds and
+    calendar boundaries (``TariffRules``: a session's tariffs and time zone never change).  A build
+    measures only the last segment again, and gives the periods ``build_periods`` gives for the
+    whole timeline.
+    """
+
+    def __init__(self, *, session_start: datetime, time_zone: str, tariffs: Sequence[PricingTariff]) -> None:
+        self.session_start, self.time_zone, self.tariffs = session_start, time_zone, tuple(tariffs)
+        self.closed: list[Segment] = []
+        """The segments that will not change any more, in order."""
+        self._meter = Meter()
+        """The meter of ``closed``."""
+        self._rules: TariffRules | None = None
+
+    def close(self, segment: Segment) -> None:
+        """``segment`` follows the closed ones and will not change any more."""
+        self.closed.append(segment)
+        self._meter.append(segment)
+
+    def build(
+        self, last: Segment, *, extra_boundaries: Iterable[datetime] = (), since: datetime | None = None
+    ) -> list[ChargingPeriod]:
+        """``build_periods(timeline, extra_boundaries=…, all_tariffs=True, since=…)`` of the timeline of
+        the closed segments and ``last``."""
+        timeline = Timeline(
+            session_start=self.session_start,
+            segments=(*self.closed, last),
+            time_zone=self.time_zone,
+            tariffs=self.tariffs,
+        )
+        if self._rules is None:
+            self._rules = TariffRules(timeline.tariffs, timeline.zone)
+        meter = self._meter.plus(last)
+        edges = period_starts(
+            timeline, extra=extra_boundaries, all_tariffs=True, since=since, meter=meter, rules=self._rules
+        )
+        return _Builder(timeline, meter).periods(edges)
+
+
 def periods_to_inputs(periods: Iterable[ChargingPeriod]) -> list[PeriodInput]:
     """The engine's view of the periods (``PeriodInput.from_ocpi`` of each)."""
-    return [PeriodInput.from_ocpi(period.to_wire(), period.start_date_time) for period in periods]
+    return [PeriodInput.from_ocpi(_wire(period), period.start_date_time) for period in periods]
+
+
+def _wire(period: ChargingPeriod) -> dict[str, Any]:
+    """What ``PeriodInput.from_ocpi`` reads of ``period.to_wire()`` — the same objects (python-mode
+    dumps keep Decimals and enum members), without dumping the whole model."""
+    if type(period) is not ChargingPeriod:  # e.g. a subclass: as it dumps itself
+        return period.to_wire()
+    return {
+        "dimensions": [{"type": dimension.type, "volume": dimension.volume} for dimension in period.dimensions],
+        "tariff_id": period.tariff_id,
+    }
 
 
 class _Builder:
@@ -77,8 +134,7 @@ class _Builder:
         self.timeline = timeline
         self.start, self.end = timeline.start, timeline.end
         self.meter = meter
-        plugged = [s.start for s in timeline.segments if s.phase is not Phase.RESERVATION]
-        self.plug_in = plugged[0] if plugged else self.end
+        self.plug_in = next((s.start for s in timeline.segments if s.phase is not Phase.RESERVATION), self.end)
         self.segment_ends = [s.end for s in timeline.segments]
 
     def periods(self, edges: list[datetime]) -> list[ChargingPeriod]:
@@ -125,4 +181,4 @@ class _Builder:
         return ChargingPeriod(start_date_time=start, dimensions=dimensions, tariff_id=tariff.id if tariff else None)
 
 
-__all__ = ["build_periods", "periods_to_inputs"]
+__all__ = ["SessionPeriods", "build_periods", "periods_to_inputs"]

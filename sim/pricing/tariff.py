@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from sim.ocpi.common import OCPIVersion, parse_datetime
@@ -105,10 +106,26 @@ class PricingTariff:
     start_date_time: datetime | None = None
     end_date_time: datetime | None = None
 
-    @property
+    # The cached properties below are worked out once per tariff: every field is immutable (frozen
+    # dataclasses and tuples all the way down), so they can never be stale.  ``cached_property`` keeps
+    # them in the instance ``__dict__``, outside the dataclass fields (equality, hash, repr unchanged).
+
+    @cached_property
     def has_vat_information(self) -> bool:
         """Whether any component states a VAT percentage."""
         return any(c.vat is not None for e in self.elements for c in e.components)
+
+    @cached_property
+    def pricing(self) -> dict[Dimension, tuple[tuple[Element, Component], ...]]:
+        """For each dimension, the elements with a component of it, in order, each with its first such
+        component (the candidates of rule 2 in ``sim.pricing.engine``)."""
+        found: dict[Dimension, list[tuple[Element, Component]]] = {dimension: [] for dimension in Dimension}
+        for element in self.elements:
+            for dimension in Dimension:
+                component = next((c for c in element.components if c.dimension is dimension), None)
+                if component is not None:
+                    found[dimension].append((element, component))
+        return {dimension: tuple(pairs) for dimension, pairs in found.items()}
 
     def valid_at(self, moment: datetime) -> bool:
         """Whether the tariff's validity window (if any) covers ``moment``."""

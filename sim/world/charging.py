@@ -40,6 +40,7 @@ from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import simpy
@@ -67,11 +68,11 @@ from sim.pricing import (
     TariffError,
     Timeline,
     Totals,
-    build_periods,
     parse_tariff,
     periods_to_inputs,
 )
 from sim.pricing.metering import KWS_PER_WH, micros, seconds
+from sim.pricing.periods import SessionPeriods
 from sim.world.waiting import FirstOf
 
 if TYPE_CHECKING:
@@ -109,7 +110,14 @@ def version_with(platform: Platform, party: PartyRef, interface: str) -> OCPIVer
 
 def pricing_tariffs(tariffs: Sequence[Tariff]) -> list[PricingTariff]:
     """The engine's reading of OCPI Tariffs (``TariffError`` when one cannot be priced)."""
-    return [parse_tariff(loads(tariff.to_json())) for tariff in tariffs]
+    return [_parsed(tariff.to_json()) for tariff in tariffs]
+
+
+@lru_cache(maxsize=256)
+def _parsed(wire: str) -> PricingTariff:
+    """``parse_tariff`` of a tariff's wire JSON, remembered: the sessions at a connector read the same
+    few tariffs, and a ``PricingTariff`` is immutable, so they can share one (and what it caches)."""
+    return parse_tariff(loads(wire))
 
 
 @dataclass(frozen=True)
@@ -160,11 +168,22 @@ class Charging:
             self._pricing: list[PricingTariff] = pricing_tariffs(self.tariffs)
         except TariffError:
             self._pricing = []
+        # Fixed for the session (a connector's ratings and a car model never change in place).
+        self._connector_kw = connector_kw(connector)
+        self._dc = is_dc(connector)
+        self._taper = ev.model.dc_taper_soc if self._dc else ev.model.ac_taper_soc
+        self._sample_us = micros(self.sample)
         self.phase = Phase.CHARGING
         self.power_kw = ZERO
         self.since = self.start
-        self.segments: list[Segment] = []
-        """The timeline so far; a step at an unchanged power extends the last segment."""
+        self._builder = SessionPeriods(session_start=self.start, time_zone=time_zone, tariffs=self._pricing)
+        """The timeline's segments but the last, and the periods built from the timeline."""
+        self._last: tuple[datetime, Phase, Decimal] | None = None
+        """Start, phase and power of the timeline's last segment, which ends at ``since`` (None: no segment
+        yet).  A step at an unchanged power extends it; a Segment is made of it once it is closed."""
+        self._room_at: tuple[Decimal, int] | None = None
+        """A state of charge of the car and ``_room_wh`` at it (a function of the charge alone: the car's
+        model is fixed), looked up by identity: every change of the charge is a new Decimal."""
         self.samples = 0
         """How many times the power was computed."""
         self.kws = ZERO
@@ -178,6 +197,8 @@ class Charging:
         """Every period sent so far (``sent`` flattened) and the engine's reading of each."""
         self._sent_inputs: list[PeriodInput] = []
         self._pricer: SessionPricer | None = None
+        self._update_at = self._next_update()
+        """When the next update is due (worked out again whenever ``update_marks`` grows)."""
         self.stopped = False
         self._wake = self.env.event()
         self.process = self.env.process(self._run())
@@ -191,7 +212,7 @@ class Charging:
             elif self.phase is Phase.CHARGING:
                 self.power_kw = self.target_kw()
                 self.samples += 1
-            update_at = self.start + self.update_every * (len(self.update_marks) + 1)
+            update_at = self._update_at
             until = min(update_at, self._step_end())
             self._wake = self.env.event()
             # ``timeout | wake``, without building a condition value once a simulated minute (see ``FirstOf``)
@@ -204,16 +225,23 @@ class Charging:
             if until == update_at:
                 self._update(until)
 
+    def _next_update(self) -> datetime:
+        """When the next update is due (after those in ``update_marks``)."""
+        return self.start + self.update_every * (len(self.update_marks) + 1)
+
     def target_kw(self) -> Decimal:
         """The power the charger gives now (see the module docstring)."""
-        limits = [connector_kw(self.connector), self.ev.model.max_power_kw(self.ev.soc, is_dc(self.connector))]
+        limits = [self._connector_kw, self.ev.model.max_power_kw(self.ev.soc, self._dc)]
         for extra in (session_limit_kw(self.cpo, self.session_id), self.cap()):
             if extra is not None:
                 limits.append(extra)
         return max(ZERO, min(limits)).quantize(WATT, rounding=ROUND_FLOOR)
 
     def _room_wh(self) -> int:
-        return int((self.ev.room_kwh * 1000).to_integral_value(rounding=ROUND_FLOOR))
+        soc = self.ev.soc
+        if self._room_at is None or self._room_at[0] is not soc:  # asked twice per step at one charge
+            self._room_at = (soc, int((self.ev.room_kwh * 1000).to_integral_value(rounding=ROUND_FLOOR)))
+        return self._room_at[1]
 
     def _full(self) -> bool:
         return self._room_wh() <= 0
@@ -222,33 +250,35 @@ class Charging:
         """When the current step ends at the latest (sample, taper point, full)."""
         if self.phase is not Phase.CHARGING:
             return self.since + _NEVER
-        end = self.since + self.sample
-        if self.power_kw <= 0:
-            return end
+        power = self.power_kw
+        if power <= 0:
+            return self.since + self.sample
+        # The step's length in µs: the shortest of the sample, the time to full and to the taper point.
+        step = self._sample_us
         # Rounded up to the millisecond (what a 2.2.1 DateTime carries): the register then reads
         # exactly the target Wh, since less than 1 Wh flows in a millisecond below 3.6 MW.
         target_kws = (self.wh + self._room_wh()) * KWS_PER_WH
-        to_full = ((target_kws - self.kws) * 1000 / self.power_kw).to_integral_value(rounding=ROUND_CEILING)
-        end = min(end, self.since + timedelta(milliseconds=max(1, int(to_full))))
-        model = self.ev.model
-        taper = model.dc_taper_soc if is_dc(self.connector) else model.ac_taper_soc
-        if self.ev.soc < taper:
-            to_taper = (taper - self.ev.soc) * model.battery_kwh * 3600 / self.power_kw
-            whole = max(1, int(to_taper.to_integral_value(rounding=ROUND_CEILING)))
-            end = min(end, self.since + timedelta(seconds=whole))
-        return end
+        to_full = ((target_kws - self.kws) * 1000 / power).to_integral_value(rounding=ROUND_CEILING)
+        step = min(step, max(1, int(to_full)) * 1_000)
+        soc = self.ev.soc
+        if soc < self._taper:
+            to_taper = (self._taper - soc) * self.ev.model.battery_kwh * 3600 / power
+            step = min(step, max(1, int(to_taper.to_integral_value(rounding=ROUND_CEILING))) * 1_000_000)
+        return self.since + timedelta(microseconds=step)
 
     def _close(self, at: datetime) -> None:
         """End the current segment at ``at``; the car receives the energy metered in it."""
         if at <= self.since:
             return
         power = self.power_kw if self.phase is Phase.CHARGING else ZERO
-        last = self.segments[-1] if self.segments else None
-        if last is not None and (last.phase, last.power_kw) == (self.phase, power):
+        last = self._last
+        if last is not None and (last[1], last[2]) == (self.phase, power):
             # Unchanged power: one segment (fewer to price; periods are split where it matters anyway).
-            self.segments[-1] = Segment(last.start, at, self.phase, power)
+            self._last = (last[0], self.phase, power)
         else:
-            self.segments.append(Segment(self.since, at, self.phase, power))
+            if last is not None:
+                self._builder.close(self._last_segment())
+            self._last = (self.since, self.phase, power)
         self.kws += power * seconds(at - self.since)
         register = int(self.kws // KWS_PER_WH)
         if register > self.wh:
@@ -269,9 +299,22 @@ class Charging:
         """The session's energy so far (the meter register at the last step edge)."""
         return Decimal(self.wh) * WATT
 
+    def _last_segment(self) -> Segment:
+        """The timeline's last segment (it ends at ``since``)."""
+        assert self._last is not None
+        start, phase, power = self._last
+        return Segment(start, self.since, phase, power)
+
+    @property
+    def segments(self) -> list[Segment]:
+        """The timeline so far; a step at an unchanged power extends the last segment."""
+        if self._last is None:
+            return []
+        return [*self._builder.closed, self._last_segment()]
+
     def timeline(self) -> Timeline | None:
         """The timeline so far (None before the first step closed)."""
-        if not self.segments:
+        if self._last is None:
             return None
         return Timeline(
             session_start=self.start,
@@ -283,12 +326,14 @@ class Charging:
     def _periods(self) -> tuple[list[ChargingPeriod], list[ChargingPeriod]]:
         """Every period so far, and those not sent yet.  A build's periods before an update instant are
         those of every later build (see the module docstring), so only the ones after the last update
-        instant are built again; the rest are the ones sent."""
-        timeline = self.timeline()
-        if timeline is None:
+        instant are built again; the rest are the ones sent.  ``SessionPeriods`` builds them as
+        ``build_periods(self.timeline(), extra_boundaries=self.update_marks, all_tariffs=True, since=…)``."""
+        if self._last is None:
             return [], []
-        since = self.update_marks[-1] if self.update_marks else None
-        new = build_periods(timeline, extra_boundaries=self.update_marks, all_tariffs=True, since=since)
+        marks = self.update_marks
+        since = marks[-1] if marks else None
+        # The marks before the last one are boundaries before ``since``, which the build drops anyway.
+        new = self._builder.build(self._last_segment(), extra_boundaries=marks[-1:], since=since)
         return [*self._sent, *new], new
 
     def _price(self, new: list[ChargingPeriod], end: datetime, *, sending: bool) -> Totals | None:
@@ -315,6 +360,7 @@ class Charging:
     def _update(self, at: datetime) -> None:
         _, new = self._periods()
         self.update_marks.append(at)
+        self._update_at = self._next_update()
         self.sent.append(new)
         self._sent.extend(new)
         totals = self._price(new, at, sending=True)
@@ -329,8 +375,9 @@ class Charging:
         if not self._wake.triggered:
             self._wake.succeed()
         periods, new = self._periods()
-        charging = sum((micros(s.end - s.start) for s in self.segments if s.phase is Phase.CHARGING), 0)
-        parking = sum((micros(s.end - s.start) for s in self.segments if s.phase is Phase.PARKING), 0)
+        segments = self.segments
+        charging = sum((micros(s.end - s.start) for s in segments if s.phase is Phase.CHARGING), 0)
+        parking = sum((micros(s.end - s.start) for s in segments if s.phase is Phase.PARKING), 0)
         return ChargeSummary(
             session_id=self.session_id,
             end=end,

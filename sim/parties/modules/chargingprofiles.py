@@ -319,8 +319,10 @@ def active_profile(cpo: Platform, session_id: str, duration_s: int) -> ActiveCha
 def session_limit_kw(cpo: Platform, session_id: str) -> Decimal | None:
     """The limit a set profile puts on the session right now, in kW (None: no profile limits it now)."""
     entry = cpo_state(cpo).sessions.get(case_fold(session_id))
+    if entry is None or entry.profile is None:  # the usual case, asked at every power step: no look-up
+        return None
     session = _session(cpo, session_id)
-    if entry is None or entry.profile is None or session is None:
+    if session is None:
         return None
     limit = _profile_limit_w(entry.profile, session, _connector(cpo, session), cpo.clock.now())
     return limit / 1000 if limit is not None else None
