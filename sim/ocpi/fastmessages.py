@@ -43,17 +43,22 @@ def httpx_response(status_code: int, listed: Triples, content: bytes, request: h
 
     ``read`` is not called: its generators and context managers would only store the body as it is
     (the content decoder it would pick is not needed again, later reads return the stored body)."""
-    built = httpx.Response(
-        status_code,
-        headers=[(key, value) for key, _, value in listed],
-        stream=httpx.ByteStream(content),
-        request=request,
-    )
+    built = unread_response(status_code, listed, content, request)
     built.is_stream_consumed = True
     built._num_bytes_downloaded = len(content)
     built.is_closed = True
     built._content = content
     return built
+
+
+def unread_response(status_code: int, listed: Triples, content: bytes, request: httpx.Request | None) -> httpx.Response:
+    """httpx's own constructor on ``listed`` with the body as an in-memory stream, not read yet."""
+    return httpx.Response(
+        status_code,
+        headers=[(key, value) for key, _, value in listed],
+        stream=httpx.ByteStream(content),
+        request=request,
+    )
 
 
 def _headers(listed: Triples) -> httpx.Headers:
@@ -206,4 +211,5 @@ __all__ = [
     "remembered",
     "request_builder",
     "response_builder",
+    "unread_response",
 ]

@@ -65,12 +65,7 @@ def _decoded_response(
     status_code: int, content: bytes, listed: list[tuple[bytes, bytes, bytes]], request: httpx.Request | None
 ) -> httpx.Response:
     """A response whose body ``read()`` must decode: httpx's constructor and ``read`` do it all."""
-    built = httpx.Response(
-        status_code,
-        headers=[(key, value) for key, _, value in listed],
-        stream=httpx.ByteStream(content),
-        request=request,
-    )
+    built = fastmessages.unread_response(status_code, listed, content, request)
     built.read()
     return built
 
